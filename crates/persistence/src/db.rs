@@ -1,0 +1,75 @@
+//! Connecting, migrating and starting write transactions the same way on both backends.
+//!
+//! SQLite gets foreign keys on every pooled connection, WAL and a busy timeout, and every
+//! write transaction starts with `BEGIN IMMEDIATE` so writers queue for the lock up front
+//! instead of failing to upgrade a read lock halfway through. PostgreSQL uses ordinary
+//! transactions plus row locks (`organizations::lock`) where an invariant spans rows.
+
+use std::time::Duration;
+
+use roster_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// Opens a connection pool for `url` (`sqlite://...` or `postgres://...`).
+///
+/// # Errors
+/// `DbErr` when the URL is malformed or the database is unreachable.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .statement_cache_capacity(256)
+        });
+    Database::connect(options).await
+}
+
+/// Applies every pending migration.
+///
+/// # Errors
+/// `DbErr` when a migration fails (it is rolled back on PostgreSQL).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// How many known migrations are not applied yet (for `/readyz`).
+///
+/// # Errors
+/// `DbErr` when the database cannot be read.
+pub async fn migrations_pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.len())
+}
+
+/// Whether the pool talks to PostgreSQL (some statements differ, e.g. `SKIP LOCKED`).
+#[must_use]
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DatabaseBackend::Postgres
+}
+
+/// Begins a transaction that will write: `BEGIN IMMEDIATE` on SQLite, `BEGIN` elsewhere.
+///
+/// # Errors
+/// `DbErr` when no connection is available or the lock cannot be had in time.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}

@@ -1,0 +1,11 @@
+//! sea-orm entities, one per table. They never leave this crate: repositories convert
+//! them into domain types.
+
+pub mod audit_events;
+pub mod memberships;
+pub mod organizations;
+pub mod outbox;
+pub mod server_secrets;
+pub mod sessions;
+pub mod sign_in_tokens;
+pub mod users;

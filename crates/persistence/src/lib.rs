@@ -1,0 +1,22 @@
+//! Roster's storage: sea-orm entities (private to this crate) and repositories that take
+//! any `ConnectionTrait` (a pool or a transaction), run their statements and return
+//! domain types. Repositories never begin or commit; the service owns transactions.
+//!
+//! This crate must not know about mail, HTTP or GraphQL.
+
+mod entity;
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod memberships;
+pub mod organizations;
+pub mod outbox;
+pub mod secrets;
+pub mod sessions;
+pub mod sign_in_tokens;
+pub mod users;
+
+pub use db::{begin_write, connect, is_postgres, migrate, migrations_pending};
+pub use error::RepoError;
+pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

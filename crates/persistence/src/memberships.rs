@@ -1,0 +1,181 @@
+//! Memberships: adding a member (and keeping `member_count` in step), the per-request
+//! role lookup, and keyset pages of members with their users in one statement.
+
+use chrono::{DateTime, Utc};
+use roster_domain::{Member, Membership, Role};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
+use uuid::Uuid;
+
+use crate::entity::{memberships, organizations, users};
+use crate::error::{RepoError, RepoResult};
+
+pub(crate) fn to_domain(model: memberships::Model) -> RepoResult<Membership> {
+    let role = Role::parse(&model.role).map_err(|err| {
+        RepoError::Db(sea_orm::DbErr::Custom(format!("membership {}: {err}", model.id)))
+    })?;
+    Ok(Membership {
+        id: model.id,
+        organization_id: model.organization_id,
+        user_id: model.user_id,
+        role,
+        joined_at: model.created_at,
+    })
+}
+
+/// Adds `user_id` to `organization_id` with `role` and bumps the organization's counter in
+/// the same transaction.
+///
+/// # Errors
+/// `RepoError::Conflict` when the user is already a member.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> RepoResult<Membership> {
+    let model = memberships::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    organizations::Entity::update_many()
+        .col_expr(
+            organizations::Column::MemberCount,
+            Expr::col(organizations::Column::MemberCount).add(1),
+        )
+        .filter(organizations::Column::Id.eq(organization_id))
+        .exec(db)
+        .await?;
+    to_domain(model)
+}
+
+/// The membership of `user_id` in `organization_id`: one lookup on the unique index.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> RepoResult<Option<Membership>> {
+    memberships::Entity::find()
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// Narrows a member listing.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub role: Option<Role>,
+    /// Case-insensitive substring of the email or display name.
+    pub search: Option<String>,
+}
+
+impl MemberFilter {
+    /// Whether the filter narrows anything (if not, `member_count` is the total).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.role.is_none() && self.search.is_none()
+    }
+}
+
+fn by_org_and_role(organization_id: Uuid, role: Option<Role>) -> Select<memberships::Entity> {
+    let query = memberships::Entity::find()
+        .filter(memberships::Column::OrganizationId.eq(organization_id));
+    match role {
+        Some(role) => query.filter(memberships::Column::Role.eq(role.as_str())),
+        None => query,
+    }
+}
+
+/// Email or display name contains `search`, case-insensitively (needs `users` joined).
+fn search_condition(search: &str) -> Condition {
+    let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+    Condition::any()
+        .add(
+            Expr::col((users::Entity, users::Column::Email))
+                .like(LikeExpr::new(pattern.clone()).escape('\\')),
+        )
+        .add(
+            Func::lower(Expr::col((users::Entity, users::Column::DisplayName)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        )
+}
+
+/// One page of members (with their users) in join order, keyset on the membership id:
+/// a single statement however large the organization.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    filter: &MemberFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<Vec<Member>> {
+    let mut query = by_org_and_role(organization_id, filter.role).find_also_related(users::Entity);
+    if let Some(search) = &filter.search {
+        query = query.filter(search_condition(search));
+    }
+    if let Some(after) = after {
+        query = query.filter(memberships::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(memberships::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(membership, user)| user.map(|user| (membership, user)))
+        .map(|(membership, user)| {
+            Ok(Member {
+                membership: to_domain(membership)?,
+                user: crate::users::to_domain(user),
+            })
+        })
+        .collect()
+}
+
+/// How many members match `filter` (only run when a client selects `totalCount` on a
+/// filtered listing; unfiltered totals come from the counter column).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    filter: &MemberFilter,
+) -> RepoResult<u64> {
+    let mut query = by_org_and_role(organization_id, filter.role);
+    if let Some(search) = &filter.search {
+        query = query
+            .inner_join(users::Entity)
+            .filter(search_condition(search));
+    }
+    Ok(query.count(db).await?)
+}
+
+fn escape_like(term: &str) -> String {
+    let mut escaped = String::with_capacity(term.len());
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}

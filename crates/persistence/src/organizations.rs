@@ -1,0 +1,204 @@
+//! Organizations: creation, lookup through a membership (so a non-member finds nothing),
+//! renaming, deletion, and the per-organization write lock.
+
+use chrono::{DateTime, Utc};
+use roster_domain::{Organization, OrganizationKind, OrganizationView};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::entity::{memberships, organizations};
+use crate::error::{RepoError, RepoResult};
+
+/// An organization about to be created.
+#[derive(Debug, Clone)]
+pub struct NewOrganization<'a> {
+    pub id: Uuid,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub kind: OrganizationKind,
+    pub now: DateTime<Utc>,
+}
+
+/// How to find an organization.
+#[derive(Debug, Clone, Copy)]
+pub enum OrganizationKey<'a> {
+    Id(Uuid),
+    Slug(&'a str),
+}
+
+pub(crate) fn to_domain(model: organizations::Model) -> RepoResult<Organization> {
+    let kind = OrganizationKind::parse(&model.kind).ok_or_else(|| {
+        RepoError::Db(sea_orm::DbErr::Custom(format!(
+            "organization {} has unknown kind",
+            model.id
+        )))
+    })?;
+    Ok(Organization {
+        id: model.id,
+        slug: model.slug,
+        name: model.name,
+        kind,
+        plan: model.plan,
+        member_count: i64::from(model.member_count),
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+/// Inserts an organization with no members yet.
+///
+/// # Errors
+/// `RepoError::Conflict` when the slug is taken.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    new: NewOrganization<'_>,
+) -> RepoResult<Organization> {
+    let model = organizations::ActiveModel {
+        id: Set(new.id),
+        slug: Set(new.slug.to_owned()),
+        name: Set(new.name.to_owned()),
+        kind: Set(new.kind.as_str().to_owned()),
+        plan: Set("free".to_owned()),
+        audit_retention_days: Set(None),
+        member_count: Set(0),
+        created_at: Set(new.now),
+        updated_at: Set(new.now),
+    }
+    .insert(db)
+    .await?;
+    to_domain(model)
+}
+
+/// Whether some organization already uses `slug`.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn slug_taken<C: ConnectionTrait>(db: &C, slug: &str) -> RepoResult<bool> {
+    Ok(organizations::Entity::find()
+        .filter(organizations::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The organization `key` as seen by `user_id`, in one statement; `None` when it does not
+/// exist or the user is not a member (the two must look the same to callers).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn find_for_member<C: ConnectionTrait>(
+    db: &C,
+    key: OrganizationKey<'_>,
+    user_id: Uuid,
+) -> RepoResult<Option<OrganizationView>> {
+    let query = memberships::Entity::find()
+        .find_also_related(organizations::Entity)
+        .filter(memberships::Column::UserId.eq(user_id));
+    let query = match key {
+        OrganizationKey::Id(id) => query.filter(memberships::Column::OrganizationId.eq(id)),
+        OrganizationKey::Slug(slug) => query.filter(organizations::Column::Slug.eq(slug)),
+    };
+    match query.one(db).await? {
+        Some((membership, Some(organization))) => Ok(Some(OrganizationView {
+            membership: crate::memberships::to_domain(membership)?,
+            organization: to_domain(organization)?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// One page of `user_id`'s organizations in membership order (keyset on membership id).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn page_for_member<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<Vec<OrganizationView>> {
+    let mut query = memberships::Entity::find()
+        .find_also_related(organizations::Entity)
+        .filter(memberships::Column::UserId.eq(user_id));
+    if let Some(after) = after {
+        query = query.filter(memberships::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(memberships::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(membership, organization)| organization.map(|org| (membership, org)))
+        .map(|(membership, organization)| {
+            Ok(OrganizationView {
+                membership: crate::memberships::to_domain(membership)?,
+                organization: to_domain(organization)?,
+            })
+        })
+        .collect()
+}
+
+/// How many organizations `user_id` belongs to.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn count_for_member<C: ConnectionTrait>(db: &C, user_id: Uuid) -> RepoResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .count(db)
+        .await?)
+}
+
+/// Takes the organization's write lock for the rest of the transaction and returns it
+/// (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the `BEGIN IMMEDIATE` transaction
+/// already holds the database write lock, so this is a plain read).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn lock<C: ConnectionTrait>(db: &C, id: Uuid) -> RepoResult<Option<Organization>> {
+    organizations::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// Changes the name and/or slug.
+///
+/// # Errors
+/// `RepoError::Conflict` when the new slug is taken.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    name: Option<&str>,
+    slug: Option<&str>,
+    now: DateTime<Utc>,
+) -> RepoResult<Organization> {
+    let mut model = organizations::ActiveModel {
+        id: Set(id),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(name) = name {
+        model.name = Set(name.to_owned());
+    }
+    if let Some(slug) = slug {
+        model.slug = Set(slug.to_owned());
+    }
+    to_domain(model.update(db).await?)
+}
+
+/// Deletes the organization; the foreign keys cascade to everything it owns.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> RepoResult<()> {
+    organizations::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Roster's schema history as sea-orm migrations. Both backends (SQLite and PostgreSQL)
+//! run the same migrations; types come from sea-query, and partial indexes are plain SQL
+//! that both dialects accept.
+//!
+//! Migrations are frozen history: they never import entities, and a landed migration is
+//! never edited (add a new one instead).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_foundation;
+
+/// Applies Roster's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_foundation::Migration)]
+    }
+}
