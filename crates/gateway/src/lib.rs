@@ -1,1 +1,15 @@
-//! stub
+//! Roster's edge: the axum router (GraphQL over HTTP, the HTML pages, health, readiness
+//! and metrics), request authentication, and start-up wiring of the `roster` binary.
+//!
+//! This crate knows no SQL and no SMTP: it calls `roster_service` use cases and maps their
+//! errors to SPEC's codes in one place (`graphql::error`). It touches persistence and the
+//! mailer only to wire them together at start-up.
+
+pub mod app;
+pub mod config;
+pub mod graphql;
+mod http;
+mod metrics;
+
+pub use app::{Running, start};
+pub use config::Config;

@@ -1,1 +1,51 @@
-fn main() {}
+//! The `roster` binary: read `ROSTER_*`, start the server, stop cleanly on SIGTERM/SIGINT.
+
+use std::sync::Arc;
+
+use roster_gateway::Config;
+use roster_service::SystemClock;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_env("ROSTER_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn"));
+    let json = std::env::var("ROSTER_LOG_FORMAT").is_ok_and(|format| format == "json");
+    if json {
+        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let config = Config::from_env()?;
+    let public_url = config.http.public_url.clone();
+    let running = roster_gateway::start(config, Arc::new(SystemClock)).await?;
+    tracing::info!("GraphiQL at {public_url}/graphql, dev mailbox at {public_url}/dev/mailbox");
+    running.wait(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

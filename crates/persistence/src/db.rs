@@ -73,3 +73,21 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         db.begin().await
     }
 }
+
+/// Serializes transactions that use the same `key` (an email address, say) until commit:
+/// `pg_advisory_xact_lock` on PostgreSQL; on SQLite the `BEGIN IMMEDIATE` write lock
+/// already serializes every writer, so nothing more is needed.
+///
+/// # Errors
+/// `DbErr` on database failure.
+pub async fn lock_key<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

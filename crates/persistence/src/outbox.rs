@@ -144,8 +144,12 @@ pub async fn record_attempt<C: ConnectionTrait>(
         .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
         .col_expr(outbox::Column::LockedUntil, Expr::value(none_time))
         .filter(outbox::Column::Id.eq(id));
+    // Payloads can hold secrets (sign-in links); once a message is settled they are
+    // dropped, so secrets live in the database only while a message is on its way.
+    let redacted = serde_json::json!({ "redacted": true });
     let update = match attempt {
         Attempt::Sent => update
+            .col_expr(outbox::Column::Payload, Expr::value(redacted))
             .col_expr(outbox::Column::Status, Expr::value(SENT))
             .col_expr(outbox::Column::SentAt, Expr::value(Some(now)))
             .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None)),
@@ -156,6 +160,7 @@ pub async fn record_attempt<C: ConnectionTrait>(
             .col_expr(outbox::Column::LastError, Expr::value(Some(error)))
             .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at)),
         Attempt::Failed { error } => update
+            .col_expr(outbox::Column::Payload, Expr::value(redacted))
             .col_expr(outbox::Column::Status, Expr::value(FAILED))
             .col_expr(outbox::Column::LastError, Expr::value(Some(error))),
     };

@@ -1,1 +1,131 @@
-//! stub
+//! Roster's use cases. Each command runs as one transaction: load (under the per-org lock
+//! where an invariant spans rows), decide with the domain's rules, write through the
+//! repositories, append the audit event and any outbox messages, commit. Nothing is sent
+//! before commit; the delivery worker sends afterwards.
+//!
+//! This crate must not know about HTTP or GraphQL: callers hand it parsed-enough input and
+//! a `RequestContext`, and get back domain types or an `Error` named after the broken rule.
+
+mod audit;
+pub mod clock;
+pub mod config;
+pub mod delivery;
+pub mod error;
+mod organizations;
+mod random;
+mod sessions;
+
+use std::sync::Arc;
+
+use roster_mailer::Mailer;
+use roster_persistence::DatabaseConnection;
+use tokio::sync::Notify;
+
+pub use clock::{Clock, OffsetClock, SystemClock};
+pub use config::ServiceConfig;
+pub use delivery::DeliveryWorker;
+pub use error::{Error, Result};
+pub use organizations::{MemberFilter, MemberPage, OrganizationKey, OrganizationPage};
+pub use roster_mailer::MailboxEntry;
+pub use sessions::{Actor, SignedIn};
+
+/// Where a request came from, recorded with every audit event it causes.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The service: every use case hangs off this handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Roster {
+    db: DatabaseConnection,
+    config: Arc<ServiceConfig>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<Mailer>,
+    /// Wakes the local delivery worker right after a commit that queued mail.
+    outbox_signal: Arc<Notify>,
+}
+
+impl Roster {
+    /// Builds the service over an open, migrated database.
+    #[must_use]
+    pub fn new(
+        db: DatabaseConnection,
+        config: ServiceConfig,
+        clock: Arc<dyn Clock>,
+        mailer: Mailer,
+    ) -> Roster {
+        Roster {
+            db,
+            config: Arc::new(config),
+            clock,
+            mailer: Arc::new(mailer),
+            outbox_signal: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The delivery worker for this service's outbox.
+    #[must_use]
+    pub fn delivery_worker(&self) -> DeliveryWorker {
+        DeliveryWorker::new(
+            self.db.clone(),
+            Arc::clone(&self.mailer),
+            Arc::clone(&self.config),
+            Arc::clone(&self.clock),
+            Arc::clone(&self.outbox_signal),
+        )
+    }
+
+    /// The configuration the service runs with.
+    #[must_use]
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Whether the database answers and every migration is applied (for `/readyz`).
+    ///
+    /// # Errors
+    /// `Error::Internal` when the database cannot be reached.
+    pub async fn readiness(&self) -> Result<bool> {
+        Ok(roster_persistence::migrations_pending(&self.db).await? == 0)
+    }
+
+    /// How many messages wait in the outbox (for `/metrics`).
+    ///
+    /// # Errors
+    /// `Error::Internal` when the database cannot be reached.
+    pub async fn outbox_depth(&self) -> Result<u64> {
+        Ok(roster_persistence::outbox::queued_depth(&self.db).await?)
+    }
+
+    /// The dev mailbox's messages, newest first; `None` when mail goes over SMTP.
+    ///
+    /// # Errors
+    /// `Error::Internal` when the folder cannot be read.
+    pub async fn dev_mailbox(&self, limit: usize) -> Result<Option<Vec<MailboxEntry>>> {
+        match self.mailer.dev_mailbox_folder() {
+            Some(folder) => Ok(Some(
+                roster_mailer::list_dev_mailbox(folder, limit)
+                    .await
+                    .map_err(Error::internal)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads (or creates once, shared by every process) the server's secret key.
+    ///
+    /// # Errors
+    /// `Error::Internal` on database failure.
+    pub async fn persisted_secret_key(&self) -> Result<String> {
+        let candidate = random::token("rsk_")?;
+        Ok(roster_persistence::secrets::get_or_create(
+            &self.db,
+            "secret_key",
+            candidate.expose(),
+            self.clock.now(),
+        )
+        .await?)
+    }
+}

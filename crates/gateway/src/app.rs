@@ -1,0 +1,136 @@
+//! Start-up wiring: connect and migrate the database, build the service and its mailer,
+//! start the delivery worker, serve the router, and shut everything down in order.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use roster_mailer::Mailer;
+use roster_service::{Clock, Roster};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::graphql::{self, RosterSchema};
+use crate::http;
+use crate::metrics::Metrics;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub roster: Roster,
+    pub schema: RosterSchema,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    /// Keys CSRF tokens of the HTML forms.
+    pub secret_key: Arc<SecretString>,
+}
+
+/// A running server: its address, and the way to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub roster: Roster,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    worker: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, drains requests in flight, stops the worker, and waits for both.
+    ///
+    /// # Errors
+    /// When the server task failed.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.server.await.context("server task panicked")??;
+        self.worker.await.context("delivery worker panicked")?;
+        Ok(())
+    }
+
+    /// Resolves when the server has stopped on its own or after `stop_signal` fired.
+    ///
+    /// # Errors
+    /// When the server task failed.
+    pub async fn wait(self, stop_signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        stop_signal.await;
+        tracing::info!("shutting down: draining requests and stopping the worker");
+        self.stop().await
+    }
+}
+
+/// Connects, migrates, and serves `config` on its listen address (port 0 picks a free
+/// one). `clock` is the system clock in production; tests pass one they can move.
+///
+/// # Errors
+/// When the database, the mailer configuration or the listener cannot be set up.
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let db = roster_persistence::connect(&config.database_url)
+        .await
+        .context("cannot connect to ROSTER_DATABASE_URL")?;
+    roster_persistence::migrate(&db)
+        .await
+        .context("cannot apply migrations")?;
+    let mailer = match &config.mail.smtp_url {
+        Some(url) => Mailer::smtp(url, &config.mail.from)?,
+        None => {
+            tracing::info!(folder = %config.mail.dev_mailbox_dir.display(), "no ROSTER_SMTP_URL: mail goes to the dev mailbox (/dev/mailbox)");
+            Mailer::dev_mailbox(config.mail.dev_mailbox_dir.clone(), &config.mail.from)?
+        }
+    };
+    let roster = Roster::new(db, config.service(), clock, mailer);
+    let secret_key = match &config.auth.secret_key {
+        Some(key) => key.clone(),
+        None => {
+            tracing::warn!(
+                "ROSTER_SECRET_KEY is not set: using a key generated once and stored in the database; set it explicitly in production"
+            );
+            SecretString::from(
+                roster
+                    .persisted_secret_key()
+                    .await
+                    .map_err(|err| anyhow::anyhow!("cannot load the secret key: {err}"))?,
+            )
+        }
+    };
+    if secret_key.expose_secret().len() < 32 {
+        anyhow::bail!("ROSTER_SECRET_KEY must be at least 32 characters");
+    }
+
+    let listener = TcpListener::bind(config.http.listen_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.listen_addr))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        schema: graphql::build_schema(roster.clone(), &config),
+        roster: roster.clone(),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+        secret_key: Arc::new(secret_key),
+    };
+    let router: Router = http::router(state);
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let worker = tokio::spawn(roster.delivery_worker().run(shutdown_rx.clone()));
+    let mut server_shutdown = shutdown_rx;
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_shutdown.wait_for(|stop| *stop).await;
+        })
+        .await
+    });
+    tracing::info!(%addr, "roster listening");
+    Ok(Running {
+        addr,
+        roster,
+        shutdown,
+        server,
+        worker,
+    })
+}

@@ -1,0 +1,141 @@
+//! The only place where service errors become GraphQL errors: an exhaustive `match` onto
+//! SPEC's `extensions.code` set. Internal errors get a generic message and the request id;
+//! their details go to the log only.
+
+use async_graphql::{Context, ErrorExtensions};
+use roster_service::Error;
+
+/// SPEC's code for `err`.
+#[must_use]
+pub fn code_of(err: &Error) -> &'static str {
+    match err {
+        Error::Unauthenticated => "UNAUTHENTICATED",
+        Error::Forbidden { .. } => "FORBIDDEN",
+        Error::NotFound(_) => "NOT_FOUND",
+        Error::BadInput { .. } => "BAD_USER_INPUT",
+        Error::Conflict { .. } => "CONFLICT",
+        Error::LastOwner => "LAST_OWNER",
+        Error::PersonalOrganization(_) => "PERSONAL_ORGANIZATION",
+        Error::EmailMismatch => "EMAIL_MISMATCH",
+        Error::InvitationNotPending => "INVITATION_NOT_PENDING",
+        Error::InvitationExpired => "INVITATION_EXPIRED",
+        Error::QuotaExceeded(_) => "QUOTA_EXCEEDED",
+        Error::RateLimited { .. } => "RATE_LIMITED",
+        Error::Internal(_) => "INTERNAL",
+    }
+}
+
+/// Converts `err` into a GraphQL error carrying its code and the fields a client needs.
+pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
+    let code = code_of(&err);
+    match err {
+        Error::Internal(source) => {
+            tracing::error!(request_id, error = %source, chain = ?source, "internal error");
+            async_graphql::Error::new(format!(
+                "internal error; quote request id {request_id} when reporting it"
+            ))
+            .extend_with(|_, ext| {
+                ext.set("code", code);
+                ext.set("requestId", request_id);
+            })
+        }
+        Error::Forbidden { required_role } => async_graphql::Error::new(err.to_string())
+            .extend_with(|_, ext| {
+                ext.set("code", code);
+                ext.set("requiredRole", required_role.as_str());
+            }),
+        Error::BadInput { field, .. } => {
+            async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+                ext.set("code", code);
+                ext.set("field", field);
+            })
+        }
+        Error::Conflict {
+            field: Some(field), ..
+        } => async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            ext.set("field", field);
+        }),
+        Error::RateLimited {
+            retry_after_seconds,
+        } => async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            ext.set("retryAfterSeconds", retry_after_seconds);
+        }),
+        Error::Unauthenticated
+        | Error::NotFound(_)
+        | Error::Conflict { field: None, .. }
+        | Error::LastOwner
+        | Error::PersonalOrganization(_)
+        | Error::EmailMismatch
+        | Error::InvitationNotPending
+        | Error::InvitationExpired
+        | Error::QuotaExceeded(_) => {
+            async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
+        }
+    }
+}
+
+/// `UNAUTHENTICATED`, for resolvers that need a signed-in caller.
+pub(crate) fn unauthenticated(ctx: &Context<'_>) -> async_graphql::Error {
+    to_graphql(Error::Unauthenticated, request_id(ctx))
+}
+
+fn request_id<'a>(ctx: &Context<'a>) -> &'a str {
+    ctx.data::<super::RequestScope>()
+        .map_or("-", |scope| scope.request_id.as_str())
+}
+
+/// `result.gql(ctx)?` in resolvers: maps a service error with the request's id.
+pub(crate) trait ResultExt<T> {
+    fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T>;
+}
+
+impl<T> ResultExt<T> for Result<T, Error> {
+    fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
+        self.map_err(|err| to_graphql(err, request_id(ctx)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_domain::Role;
+
+    /// Every service error, its code, and the extensions a client relies on.
+    #[test]
+    fn every_error_maps_to_its_spec_code() {
+        let table: Vec<(Error, &str)> = vec![
+            (Error::Unauthenticated, "UNAUTHENTICATED"),
+            (Error::Forbidden { required_role: Role::Admin }, "FORBIDDEN"),
+            (Error::NotFound("organization"), "NOT_FOUND"),
+            (Error::BadInput { field: "name", message: "x".into() }, "BAD_USER_INPUT"),
+            (Error::Conflict { field: Some("slug"), message: "x".into() }, "CONFLICT"),
+            (Error::LastOwner, "LAST_OWNER"),
+            (Error::PersonalOrganization("x".into()), "PERSONAL_ORGANIZATION"),
+            (Error::EmailMismatch, "EMAIL_MISMATCH"),
+            (Error::InvitationNotPending, "INVITATION_NOT_PENDING"),
+            (Error::InvitationExpired, "INVITATION_EXPIRED"),
+            (Error::QuotaExceeded("x".into()), "QUOTA_EXCEEDED"),
+            (Error::RateLimited { retry_after_seconds: 60 }, "RATE_LIMITED"),
+            (Error::internal("boom: SELECT * FROM secrets"), "INTERNAL"),
+        ];
+        for (err, code) in table {
+            assert_eq!(code_of(&err), code);
+            let gql = to_graphql(err, "req-1");
+            let ext = gql.extensions.expect("extensions");
+            assert_eq!(ext.get("code").map(ToString::to_string), Some(format!("\"{code}\"")));
+            if code == "INTERNAL" {
+                assert!(!gql.message.contains("SELECT"));
+                assert!(gql.message.contains("req-1"));
+                assert!(ext.get("requestId").is_some());
+            }
+            if code == "FORBIDDEN" {
+                assert_eq!(ext.get("requiredRole").map(ToString::to_string), Some("\"ADMIN\"".into()));
+            }
+            if code == "BAD_USER_INPUT" {
+                assert!(ext.get("field").is_some());
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The `Mutation` root. Each field is one use case, hence one transaction.
+
+use async_graphql::{Context, ID, Object};
+
+use super::error::ResultExt;
+use super::types::{OrganizationObject, SessionObject};
+use super::{actor, parse_id, roster, scope};
+
+/// Changes.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Mails a sign-in link. `true` for any valid address, known or not.
+    async fn request_sign_in(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<bool> {
+        roster(ctx)?.request_sign_in(&email).await.gql(ctx)?;
+        Ok(true)
+    }
+
+    /// Spends the token from the mailed link and returns a session.
+    async fn complete_sign_in(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<SessionObject> {
+        let request = &scope(ctx)?.context;
+        Ok(SessionObject(
+            roster(ctx)?.complete_sign_in(&token, request).await.gql(ctx)?,
+        ))
+    }
+
+    /// Ends the caller's session.
+    async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        roster(ctx)?.sign_out(actor(ctx)?).await.gql(ctx)?;
+        Ok(true)
+    }
+
+    /// Creates a team organization owned by the caller.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        slug: Option<String>,
+    ) -> async_graphql::Result<OrganizationObject> {
+        let request = &scope(ctx)?.context;
+        Ok(OrganizationObject(
+            roster(ctx)?
+                .create_organization(actor(ctx)?, &name, slug.as_deref(), request)
+                .await
+                .gql(ctx)?,
+        ))
+    }
+
+    /// Renames an organization or changes its slug (admin).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: Option<String>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<OrganizationObject> {
+        let id = parse_id(ctx, "id", &id)?;
+        let request = &scope(ctx)?.context;
+        Ok(OrganizationObject(
+            roster(ctx)?
+                .update_organization(actor(ctx)?, id, name.as_deref(), slug.as_deref(), request)
+                .await
+                .gql(ctx)?,
+        ))
+    }
+
+    /// Deletes a team organization (owner; `confirmName` must equal its name).
+    async fn delete_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        confirm_name: String,
+    ) -> async_graphql::Result<ID> {
+        let id = parse_id(ctx, "id", &id)?;
+        let request = &scope(ctx)?.context;
+        let deleted = roster(ctx)?
+            .delete_organization(actor(ctx)?, id, &confirm_name, request)
+            .await
+            .gql(ctx)?;
+        Ok(ID(deleted.to_string()))
+    }
+
+    /// Makes an organization active and renews the session (the old token stops working).
+    async fn switch_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<SessionObject> {
+        let id = parse_id(ctx, "id", &id)?;
+        Ok(SessionObject(
+            roster(ctx)?
+                .switch_organization(actor(ctx)?, id)
+                .await
+                .gql(ctx)?,
+        ))
+    }
+}

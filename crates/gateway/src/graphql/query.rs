@@ -1,0 +1,50 @@
+//! The `Query` root.
+
+use async_graphql::{Context, ID, Object};
+use roster_service::OrganizationKey;
+
+use super::error::ResultExt;
+use super::types::{OrganizationObject, Viewer};
+use super::{actor, parse_id, roster};
+
+/// Reads.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The signed-in caller; `UNAUTHENTICATED` without credentials.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        actor(ctx)?;
+        Ok(Viewer)
+    }
+
+    /// An organization by id or slug (exactly one); null when the caller may not see it.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<OrganizationObject>> {
+        let actor = actor(ctx)?;
+        let parsed;
+        let key = match (&id, &slug) {
+            (Some(id), None) => {
+                parsed = parse_id(ctx, "id", id)?;
+                OrganizationKey::Id(parsed)
+            }
+            (None, Some(slug)) => OrganizationKey::Slug(slug.as_str()),
+            _ => {
+                return Err(roster_service::Error::BadInput {
+                    field: "id",
+                    message: "give exactly one of id and slug".into(),
+                })
+                .gql(ctx);
+            }
+        };
+        Ok(roster(ctx)?
+            .organization(actor, key)
+            .await
+            .gql(ctx)?
+            .map(OrganizationObject))
+    }
+}

@@ -1,0 +1,258 @@
+//! GraphQL object types over domain values. They hold what the use case returned and
+//! resolve nested fields through further use cases (which re-check membership).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, Utc};
+use roster_domain::{Member, OrganizationKind, OrganizationView, Role, User};
+use roster_service::{MemberFilter, SignedIn};
+
+use super::error::ResultExt;
+use super::{actor, parse_cursor, roster};
+
+/// `Role` in the schema.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Role")]
+pub enum GqlRole {
+    Viewer,
+    Member,
+    Admin,
+    Owner,
+}
+
+impl From<Role> for GqlRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Viewer => GqlRole::Viewer,
+            Role::Member => GqlRole::Member,
+            Role::Admin => GqlRole::Admin,
+            Role::Owner => GqlRole::Owner,
+        }
+    }
+}
+
+impl From<GqlRole> for Role {
+    fn from(role: GqlRole) -> Self {
+        match role {
+            GqlRole::Viewer => Role::Viewer,
+            GqlRole::Member => Role::Member,
+            GqlRole::Admin => Role::Admin,
+            GqlRole::Owner => Role::Owner,
+        }
+    }
+}
+
+/// `OrganizationKind` in the schema.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "OrganizationKind")]
+pub enum GqlOrganizationKind {
+    Personal,
+    Team,
+}
+
+impl From<OrganizationKind> for GqlOrganizationKind {
+    fn from(kind: OrganizationKind) -> Self {
+        match kind {
+            OrganizationKind::Personal => GqlOrganizationKind::Personal,
+            OrganizationKind::Team => GqlOrganizationKind::Team,
+        }
+    }
+}
+
+/// A person.
+pub struct UserObject(pub User);
+
+#[Object(name = "User")]
+impl UserObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+}
+
+/// A new session; `token` goes in `Authorization: Bearer`.
+pub struct SessionObject(pub SignedIn);
+
+#[Object(name = "Session")]
+impl SessionObject {
+    async fn token(&self) -> &str {
+        self.0.token.expose()
+    }
+    async fn user(&self) -> UserObject {
+        UserObject(self.0.user.clone())
+    }
+    async fn active_organization(&self) -> Option<OrganizationObject> {
+        self.0.active_organization.clone().map(OrganizationObject)
+    }
+}
+
+/// A member of an organization.
+pub struct MemberObject(pub Member);
+
+#[Object(name = "Member")]
+impl MemberObject {
+    async fn user(&self) -> UserObject {
+        UserObject(self.0.user.clone())
+    }
+    async fn role(&self) -> GqlRole {
+        self.0.membership.role.into()
+    }
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.0.membership.joined_at
+    }
+}
+
+/// `totalCount` of a member listing: computed only when selected (and read from the
+/// organization's counter when the listing is unfiltered).
+pub struct MemberTotal {
+    organization_id: uuid::Uuid,
+    filter: MemberFilter,
+}
+
+#[Object]
+impl MemberTotal {
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        roster(ctx)?
+            .member_count(actor(ctx)?, self.organization_id, &self.filter)
+            .await
+            .gql(ctx)
+    }
+}
+
+/// An organization as the caller sees it.
+pub struct OrganizationObject(pub OrganizationView);
+
+#[Object(name = "Organization")]
+impl OrganizationObject {
+    async fn id(&self) -> ID {
+        ID(self.0.organization.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.organization.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.organization.name
+    }
+    async fn kind(&self) -> GqlOrganizationKind {
+        self.0.organization.kind.into()
+    }
+    /// Deterministic from the organization's id.
+    async fn avatar_url(&self) -> String {
+        roster_domain::organization::avatar_url(self.0.organization.id)
+    }
+    async fn viewer_role(&self) -> GqlRole {
+        self.0.membership.role.into()
+    }
+    /// What the caller may do here, so a UI can pre-gate its controls.
+    async fn viewer_permissions(&self) -> Vec<&'static str> {
+        self.0.membership.role.permissions()
+    }
+    async fn member_count(&self) -> i64 {
+        self.0.organization.member_count
+    }
+    async fn plan(&self) -> &str {
+        &self.0.organization.plan
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.organization.created_at
+    }
+    /// Members in the order they joined. `search` matches email or display name.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        role: Option<GqlRole>,
+        search: Option<String>,
+    ) -> async_graphql::Result<Connection<String, MemberObject, MemberTotal>> {
+        let after = parse_cursor(ctx, after.as_deref())?;
+        let search = search
+            .map(|term| term.trim().to_owned())
+            .filter(|term| !term.is_empty());
+        if search.as_ref().is_some_and(|term| term.chars().count() > 100) {
+            return Err(roster_service::Error::BadInput {
+                field: "search",
+                message: "search must be at most 100 characters".into(),
+            })
+            .gql(ctx);
+        }
+        let filter = MemberFilter {
+            role: role.map(Role::from),
+            search,
+        };
+        let organization_id = self.0.organization.id;
+        let page = roster(ctx)?
+            .members(actor(ctx)?, organization_id, &filter, first, after)
+            .await
+            .gql(ctx)?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            MemberTotal {
+                organization_id,
+                filter,
+            },
+        );
+        connection.edges.extend(page.members.into_iter().map(|member| {
+            Edge::new(member.membership.id.to_string(), MemberObject(member))
+        }));
+        Ok(connection)
+    }
+}
+
+/// `totalCount` of the caller's organizations.
+pub struct OrganizationTotal;
+
+#[Object]
+impl OrganizationTotal {
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        roster(ctx)?.organization_count(actor(ctx)?).await.gql(ctx)
+    }
+}
+
+/// The signed-in caller.
+pub struct Viewer;
+
+#[Object]
+impl Viewer {
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+        Ok(UserObject(actor(ctx)?.user.clone()))
+    }
+    /// The organization the caller last switched to (remembered across sessions).
+    async fn active_organization(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<OrganizationObject>> {
+        Ok(roster(ctx)?
+            .active_organization(actor(ctx)?)
+            .await
+            .gql(ctx)?
+            .map(OrganizationObject))
+    }
+    /// The caller's organizations with their role, in the order they joined.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, OrganizationObject, OrganizationTotal>> {
+        let after = parse_cursor(ctx, after.as_deref())?;
+        let page = roster(ctx)?
+            .organizations_of(actor(ctx)?, first, after)
+            .await
+            .gql(ctx)?;
+        let mut connection =
+            Connection::with_additional_fields(after.is_some(), page.has_next_page, OrganizationTotal);
+        connection.edges.extend(page.organizations.into_iter().map(|view| {
+            Edge::new(view.membership.id.to_string(), OrganizationObject(view))
+        }));
+        Ok(connection)
+    }
+}

@@ -1,0 +1,240 @@
+//! `POST /graphql` and `GET /graphql`, following the GraphQL-over-HTTP specification:
+//! JSON bodies only (`415` otherwise), at most 1 MiB (`413`), no batches, no mutations over
+//! GET (`405`), an alias bound, and `application/graphql-response+json` status codes for
+//! clients that ask for that media type.
+
+use std::net::SocketAddr;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{client_ip, json_error, request_id};
+use crate::app::AppState;
+use crate::graphql::{RequestScope, count_aliases};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// `POST /graphql`.
+pub async fn post(
+    State(state): State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "POST /graphql takes Content-Type: application/json",
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "the request body is larger than 1 MiB"
+            } else {
+                "the request body could not be read"
+            };
+            return json_error(status, "BAD_USER_INPUT", message);
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => {
+            return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not valid JSON");
+        }
+    };
+    if value.is_array() {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "batched requests are not supported: send one operation per request",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_value(value) {
+        Ok(request) => request,
+        Err(_) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the body must be {\"query\": ..., \"variables\": ..., \"operationName\": ...}",
+            );
+        }
+    };
+    execute(&state, Some(&peer), &headers, request, true).await
+}
+
+/// Query parameters of `GET /graphql`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// `GET /graphql`: GraphiQL for browsers, or a query (never a mutation) in the URL.
+pub async fn get(
+    State(state): State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "malformed query string");
+    };
+    let Some(query) = params.query else {
+        if state.config.http.graphiql {
+            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        }
+        return json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL is switched off");
+    };
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        match serde_json::from_str::<serde_json::Value>(&variables) {
+            Ok(variables) => {
+                request = request.variables(async_graphql::Variables::from_json(variables));
+            }
+            Err(_) => {
+                return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "variables is not valid JSON");
+            }
+        }
+    }
+    execute(&state, Some(&peer), &headers, request, false).await
+}
+
+async fn execute(
+    state: &AppState,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    allow_mutation: bool,
+) -> Response {
+    let request_id = request_id(headers);
+    let wants_graphql_response = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON));
+
+    // Checks that need the parsed document; a document that does not parse is left to
+    // the executor, which reports it in the standard shape.
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        let aliases = count_aliases(&document);
+        if aliases > state.config.limits.query_aliases {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!(
+                    "the query uses {aliases} aliases; at most {} are allowed",
+                    state.config.limits.query_aliases
+                ),
+            );
+        }
+        if !allow_mutation && is_mutation(&document, request.operation_name.as_deref()) {
+            let mut response = json_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "mutations must be sent with POST",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+
+    let actor = match bearer(headers) {
+        Some(token) => match state.roster.authenticate(token).await {
+            Ok(actor) => actor,
+            Err(err) => {
+                tracing::error!(%request_id, error = %err, source = ?std::error::Error::source(&err), "authentication failed");
+                return json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    &format!("internal error; quote request id {request_id} when reporting it"),
+                );
+            }
+        },
+        None => None,
+    };
+    let scope = RequestScope {
+        actor,
+        context: roster_service::RequestContext {
+            ip: client_ip(state, peer, headers),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .map(|agent| agent.chars().take(512).collect()),
+        },
+        request_id,
+    };
+    let mut response = state.schema.execute(request.data(scope)).await;
+
+    // Errors raised before execution (syntax, validation, limits) carry no code yet.
+    let mut request_error = false;
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+            request_error = true;
+        }
+    }
+    let status = if wants_graphql_response
+        && request_error
+        && response.data == async_graphql::Value::Null
+    {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if wants_graphql_response {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    match serde_json::to_string(&response) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialize a GraphQL response");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+fn is_mutation(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+) -> bool {
+    document.operations.iter().any(|(name, operation)| {
+        let selected = match operation_name {
+            Some(wanted) => name.is_some_and(|name| name.as_str() == wanted),
+            None => true,
+        };
+        selected && operation.node.ty == OperationType::Mutation
+    })
+}

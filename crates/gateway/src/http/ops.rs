@@ -1,0 +1,56 @@
+//! Operations endpoints: liveness, readiness (database reachable, migrations applied),
+//! Prometheus metrics, and the response given when a handler panics.
+
+use std::any::Any;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::json_error;
+use crate::app::AppState;
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers and every migration is applied.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.roster.readiness().await {
+        Ok(true) => (StatusCode::OK, "ready").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let depth = match state.roster.outbox_depth().await {
+        Ok(depth) => Some(depth),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the outbox depth");
+            None
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(depth),
+    )
+        .into_response()
+}
+
+/// What a panicking handler answers: a masked `INTERNAL` error (details in the log).
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "handler panicked");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+}

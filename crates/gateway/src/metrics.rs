@@ -1,0 +1,108 @@
+//! Prometheus metrics kept in-process: request counts and latency histograms by route,
+//! method and status. The outbox depth is read from the database at scrape time, so every
+//! process reports the shared queue.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum_seconds: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// The registry.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    /// Records one finished request.
+    pub fn observe(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let Ok(mut requests) = self.requests.lock() else {
+            return;
+        };
+        let series = requests
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default();
+        series.count += 1;
+        series.sum_seconds += seconds;
+        for (slot, bound) in series.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *slot += 1;
+            }
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self, outbox_depth: Option<u64>) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP roster_http_requests_total HTTP requests served.\n");
+        out.push_str("# TYPE roster_http_requests_total counter\n");
+        let snapshot: Vec<((String, String, u16), u64, f64, [u64; BUCKETS.len()])> = self
+            .requests
+            .lock()
+            .map(|requests| {
+                requests
+                    .iter()
+                    .map(|(key, series)| (key.clone(), series.count, series.sum_seconds, series.buckets))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for ((route, method, status), count, _, _) in &snapshot {
+            let _ = writeln!(
+                out,
+                "roster_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP roster_http_request_duration_seconds HTTP request latency.\n");
+        out.push_str("# TYPE roster_http_request_duration_seconds histogram\n");
+        for ((route, method, status), count, sum, buckets) in &snapshot {
+            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
+            for (bound, value) in BUCKETS.iter().zip(buckets) {
+                let _ = writeln!(
+                    out,
+                    "roster_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {value}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "roster_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(out, "roster_http_request_duration_seconds_sum{{{labels}}} {sum}");
+            let _ = writeln!(out, "roster_http_request_duration_seconds_count{{{labels}}} {count}");
+        }
+        if let Some(depth) = outbox_depth {
+            out.push_str("# HELP roster_outbox_depth Messages waiting for delivery.\n");
+            out.push_str("# TYPE roster_outbox_depth gauge\n");
+            let _ = writeln!(out, "roster_outbox_depth {depth}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts_and_cumulative_buckets() {
+        let metrics = Metrics::default();
+        metrics.observe("/graphql", "POST", 200, Duration::from_millis(3));
+        metrics.observe("/graphql", "POST", 200, Duration::from_millis(300));
+        let text = metrics.render(Some(7));
+        assert!(text.contains("roster_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"} 2"));
+        assert!(text.contains("le=\"0.005\"} 1"));
+        assert!(text.contains("le=\"0.5\"} 2"));
+        assert!(text.contains("le=\"+Inf\"} 2"));
+        assert!(text.contains("roster_outbox_depth 7"));
+    }
+}

@@ -1,0 +1,103 @@
+//! Why a use case refused, named after the rule. The gateway maps each variant to one of
+//! SPEC's error codes; messages here are safe to show to the caller.
+
+use roster_domain::{EmailError, OrgNameError, OrganizationRuleError, Role, SlugError};
+use roster_persistence::{DbErr, RepoError};
+
+/// A refused or failed use case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("sign in first: this needs a valid session token or API key")]
+    Unauthenticated,
+    #[error("this needs the {required_role} role or higher")]
+    Forbidden { required_role: Role },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    BadInput { field: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { field: Option<&'static str>, message: String },
+    #[error("an organization needs at least one owner: make someone else owner first")]
+    LastOwner,
+    #[error("{0}")]
+    PersonalOrganization(String),
+    #[error("this invitation was sent to a different email address")]
+    EmailMismatch,
+    #[error("this invitation is no longer pending")]
+    InvitationNotPending,
+    #[error("this invitation has expired")]
+    InvitationExpired,
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("too many requests: try again in {retry_after_seconds} seconds")]
+    RateLimited { retry_after_seconds: i64 },
+    /// A bug or an outage. The source goes to the log, never to the client.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Shorthand for use-case results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps anything unexpected as `Internal`.
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::Internal(source.into())
+    }
+
+    pub(crate) fn bad_input(field: &'static str, message: impl ToString) -> Error {
+        Error::BadInput {
+            field,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<RepoError> for Error {
+    fn from(err: RepoError) -> Self {
+        match err {
+            // A constraint the use case did not anticipate: a concurrent request won.
+            RepoError::Conflict(_) => Error::Conflict {
+                field: None,
+                message: "a concurrent change got there first; try again".to_owned(),
+            },
+            RepoError::MissingReference(_) => Error::NotFound("the referenced object"),
+            RepoError::Db(source) => Error::Internal(Box::new(source)),
+        }
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Error::from(RepoError::from(err))
+    }
+}
+
+impl From<EmailError> for Error {
+    fn from(err: EmailError) -> Self {
+        Error::bad_input("email", err)
+    }
+}
+
+impl From<SlugError> for Error {
+    fn from(err: SlugError) -> Self {
+        Error::bad_input("slug", err)
+    }
+}
+
+impl From<OrgNameError> for Error {
+    fn from(err: OrgNameError) -> Self {
+        Error::bad_input("name", err)
+    }
+}
+
+impl From<OrganizationRuleError> for Error {
+    fn from(err: OrganizationRuleError) -> Self {
+        match err {
+            OrganizationRuleError::PersonalOrganization(_) => {
+                Error::PersonalOrganization(err.to_string())
+            }
+            OrganizationRuleError::ConfirmNameMismatch => Error::bad_input("confirmName", err),
+        }
+    }
+}

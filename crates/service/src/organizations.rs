@@ -1,0 +1,350 @@
+//! Organization use cases: create, rename / re-slug, delete, and the reads (one org as
+//! the caller sees it, the caller's organizations, an organization's members). Reads
+//! always go through the caller's membership, so a non-member finds nothing at all.
+
+use roster_domain::organization::ensure_deletable;
+use roster_domain::{
+    Action, Member, OrgName, OrganizationKind, OrganizationView, Role, Slug,
+};
+use roster_persistence::organizations::NewOrganization;
+use roster_persistence::{audit, begin_write, memberships, organizations};
+use uuid::Uuid;
+
+pub use roster_persistence::memberships::MemberFilter;
+pub use roster_persistence::organizations::OrganizationKey;
+
+use crate::error::{Error, Result};
+use crate::sessions::Actor;
+use crate::{RequestContext, Roster, audit as audit_event};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE: u64 = 100;
+
+/// A page of members; `has_next_page` comes from fetching one row more than asked.
+#[derive(Debug, Clone)]
+pub struct MemberPage {
+    pub members: Vec<Member>,
+    pub has_next_page: bool,
+}
+
+/// A page of the caller's organizations.
+#[derive(Debug, Clone)]
+pub struct OrganizationPage {
+    pub organizations: Vec<OrganizationView>,
+    pub has_next_page: bool,
+}
+
+/// Checks `first` against the page limit (`first` <= 100; default 20).
+pub(crate) fn page_size(first: Option<i32>) -> Result<u64> {
+    match first {
+        None => Ok(20),
+        Some(first) if (0..=100).contains(&first) => Ok(u64::try_from(first).unwrap_or(0)),
+        Some(_) => Err(Error::bad_input(
+            "first",
+            format!("first must be between 0 and {MAX_PAGE}"),
+        )),
+    }
+}
+
+fn require(view: &OrganizationView, action: Action) -> Result<()> {
+    if view.membership.role.may(action) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden {
+            required_role: action.min_role(),
+        })
+    }
+}
+
+impl Roster {
+    /// Creates a team organization owned by the caller. The slug is derived from the name
+    /// when not given (with a random suffix if the derived one is taken).
+    ///
+    /// # Errors
+    /// `BadInput` for an invalid name or slug, `Conflict` when the given slug is taken.
+    pub async fn create_organization(
+        &self,
+        actor: &Actor,
+        name: &str,
+        slug: Option<&str>,
+        request: &RequestContext,
+    ) -> Result<OrganizationView> {
+        let name = OrgName::parse(name)?;
+        let requested_slug = slug.map(Slug::parse).transpose()?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let slug = match requested_slug {
+            Some(slug) => {
+                if organizations::slug_taken(&txn, slug.as_str()).await? {
+                    return Err(slug_taken(&slug));
+                }
+                slug
+            }
+            None => self.free_slug(&txn, Slug::derive(name.as_str())).await?,
+        };
+        let organization = organizations::insert(
+            &txn,
+            NewOrganization {
+                id: Uuid::now_v7(),
+                slug: slug.as_str(),
+                name: name.as_str(),
+                kind: OrganizationKind::Team,
+                now,
+            },
+        )
+        .await
+        .map_err(|err| conflict_as_slug_taken(err, &slug))?;
+        let membership =
+            memberships::insert(&txn, organization.id, actor.user.id, Role::Owner, now).await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "organization.created",
+                organization.id,
+                &actor.user,
+                Some(organization.id),
+                serde_json::json!({ "name": organization.name, "slug": organization.slug, "kind": "TEAM" }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        let organization = roster_domain::Organization {
+            member_count: 1,
+            ..organization
+        };
+        Ok(OrganizationView {
+            organization,
+            membership,
+        })
+    }
+
+    /// Renames an organization and/or changes its slug (admin or owner).
+    ///
+    /// # Errors
+    /// `NotFound` for non-members, `Forbidden` below admin, `BadInput` for invalid
+    /// values, `Conflict` when the slug is taken.
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        name: Option<&str>,
+        slug: Option<&str>,
+        request: &RequestContext,
+    ) -> Result<OrganizationView> {
+        let name = name.map(OrgName::parse).transpose()?;
+        let slug = slug.map(Slug::parse).transpose()?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        organizations::lock(&txn, id).await?;
+        let view = organizations::find_for_member(&txn, OrganizationKey::Id(id), actor.user.id)
+            .await?
+            .ok_or(Error::NotFound("organization"))?;
+        require(&view, Action::UpdateOrganization)?;
+        let before = &view.organization;
+        let new_slug = slug.filter(|slug| slug.as_str() != before.slug);
+        if let Some(slug) = &new_slug
+            && organizations::slug_taken(&txn, slug.as_str()).await?
+        {
+            return Err(slug_taken(slug));
+        }
+        let updated = organizations::update(
+            &txn,
+            id,
+            name.as_ref().map(OrgName::as_str),
+            new_slug.as_ref().map(Slug::as_str),
+            now,
+        )
+        .await
+        .map_err(|err| match &new_slug {
+            Some(slug) => conflict_as_slug_taken(err, slug),
+            None => Error::from(err),
+        })?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "organization.updated",
+                id,
+                &actor.user,
+                Some(id),
+                serde_json::json!({
+                    "before": { "name": before.name, "slug": before.slug },
+                    "after": { "name": updated.name, "slug": updated.slug },
+                }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(OrganizationView {
+            organization: updated,
+            membership: view.membership,
+        })
+    }
+
+    /// Deletes a team organization (owner only; `confirm_name` must equal its name) with
+    /// everything it owns, its audit events included. The deletion itself is logged.
+    ///
+    /// # Errors
+    /// `NotFound` for non-members, `Forbidden` below owner, `PersonalOrganization`,
+    /// `BadInput` (field `confirmName`) when the name does not match.
+    pub async fn delete_organization(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        confirm_name: &str,
+        request: &RequestContext,
+    ) -> Result<Uuid> {
+        let txn = begin_write(&self.db).await?;
+        organizations::lock(&txn, id).await?;
+        let view = organizations::find_for_member(&txn, OrganizationKey::Id(id), actor.user.id)
+            .await?
+            .ok_or(Error::NotFound("organization"))?;
+        require(&view, Action::DeleteOrganization)?;
+        let organization = &view.organization;
+        ensure_deletable(organization.kind, &organization.name, confirm_name)?;
+        organizations::delete(&txn, id).await?;
+        txn.commit().await?;
+        tracing::info!(
+            organization_id = %id,
+            slug = %organization.slug,
+            actor_id = %actor.user.id,
+            actor_email = %actor.user.email,
+            ip = request.ip.as_deref().unwrap_or("-"),
+            "organization.deleted"
+        );
+        Ok(id)
+    }
+
+    /// The organization as the caller sees it; `None` when it does not exist or the caller
+    /// is not a member (indistinguishable on purpose).
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn organization(
+        &self,
+        actor: &Actor,
+        key: OrganizationKey<'_>,
+    ) -> Result<Option<OrganizationView>> {
+        Ok(organizations::find_for_member(&self.db, key, actor.user.id).await?)
+    }
+
+    /// The caller's active organization (their personal one if they left the remembered one).
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn active_organization(&self, actor: &Actor) -> Result<Option<OrganizationView>> {
+        self.active_organization_of(&self.db, &actor.user).await
+    }
+
+    /// A page of the caller's organizations in the order they joined them.
+    ///
+    /// # Errors
+    /// `BadInput` for `first` outside 0..=100.
+    pub async fn organizations_of(
+        &self,
+        actor: &Actor,
+        first: Option<i32>,
+        after: Option<Uuid>,
+    ) -> Result<OrganizationPage> {
+        let limit = page_size(first)?;
+        let mut organizations =
+            organizations::page_for_member(&self.db, actor.user.id, after, limit + 1).await?;
+        let has_next_page = organizations.len() as u64 > limit;
+        organizations.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(OrganizationPage {
+            organizations,
+            has_next_page,
+        })
+    }
+
+    /// How many organizations the caller belongs to.
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn organization_count(&self, actor: &Actor) -> Result<u64> {
+        Ok(organizations::count_for_member(&self.db, actor.user.id).await?)
+    }
+
+    /// A page of an organization's members. The membership is re-checked here, so a
+    /// member removed a moment ago cannot page on.
+    ///
+    /// # Errors
+    /// `NotFound` when the caller is not a member, `BadInput` for `first` outside 0..=100.
+    pub async fn members(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        filter: &MemberFilter,
+        first: Option<i32>,
+        after: Option<Uuid>,
+    ) -> Result<MemberPage> {
+        let limit = page_size(first)?;
+        self.require_member(actor, organization_id, Action::ReadOrganization)
+            .await?;
+        let mut members =
+            memberships::page(&self.db, organization_id, filter, after, limit + 1).await?;
+        let has_next_page = members.len() as u64 > limit;
+        members.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(MemberPage {
+            members,
+            has_next_page,
+        })
+    }
+
+    /// How many members match `filter` (a counter read when unfiltered).
+    ///
+    /// # Errors
+    /// `NotFound` when the caller is not a member.
+    pub async fn member_count(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        filter: &MemberFilter,
+    ) -> Result<u64> {
+        if filter.is_empty() {
+            let view = self
+                .organization(actor, OrganizationKey::Id(organization_id))
+                .await?
+                .ok_or(Error::NotFound("organization"))?;
+            return Ok(u64::try_from(view.organization.member_count).unwrap_or(0));
+        }
+        self.require_member(actor, organization_id, Action::ReadOrganization)
+            .await?;
+        Ok(memberships::count(&self.db, organization_id, filter).await?)
+    }
+
+    async fn require_member(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        action: Action,
+    ) -> Result<roster_domain::Membership> {
+        let membership = memberships::find(&self.db, organization_id, actor.user.id)
+            .await?
+            .ok_or(Error::NotFound("organization"))?;
+        if membership.role.may(action) {
+            Ok(membership)
+        } else {
+            Err(Error::Forbidden {
+                required_role: action.min_role(),
+            })
+        }
+    }
+}
+
+fn slug_taken(slug: &Slug) -> Error {
+    Error::Conflict {
+        field: Some("slug"),
+        message: format!("the slug `{slug}` is already taken"),
+    }
+}
+
+fn conflict_as_slug_taken(err: roster_persistence::RepoError, slug: &Slug) -> Error {
+    match err {
+        roster_persistence::RepoError::Conflict(_) => slug_taken(slug),
+        other => Error::from(other),
+    }
+}
