@@ -61,12 +61,12 @@ impl Running {
     }
 }
 
-/// Connects, migrates, and serves `config` on its listen address (port 0 picks a free
-/// one). `clock` is the system clock in production; tests pass one they can move.
+/// Connects to the database, applies pending migrations, and builds the service with the
+/// configured mailer (SMTP, or the dev mailbox when `ROSTER_SMTP_URL` is unset).
 ///
 /// # Errors
-/// When the database, the mailer configuration or the listener cannot be set up.
-pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+/// When the database or the mailer configuration is unusable.
+pub async fn build_service(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Roster> {
     let db = roster_persistence::connect(&config.database_url)
         .await
         .context("cannot connect to ROSTER_DATABASE_URL")?;
@@ -80,7 +80,16 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
             Mailer::dev_mailbox(config.mail.dev_mailbox_dir.clone(), &config.mail.from)?
         }
     };
-    let roster = Roster::new(db, config.service(), clock, mailer);
+    Ok(Roster::new(db, config.service(), clock, mailer))
+}
+
+/// Connects, migrates, and serves `config` on its listen address (port 0 picks a free
+/// one). `clock` is the system clock in production; tests pass one they can move.
+///
+/// # Errors
+/// When the database, the mailer configuration or the listener cannot be set up.
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let roster = build_service(&config, clock).await?;
     let secret_key = match &config.auth.secret_key {
         Some(key) => key.clone(),
         None => {

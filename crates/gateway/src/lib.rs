@@ -11,5 +11,5 @@ pub mod graphql;
 mod http;
 mod metrics;
 
-pub use app::{Running, start};
+pub use app::{Running, build_service, start};
 pub use config::Config;

@@ -57,7 +57,8 @@ fn parse(file_name: String, raw: &str) -> MailboxEntry {
             .map(|value| value.trim().to_owned())
             .unwrap_or_default()
     };
-    let links = raw
+    let body = crate::quoted_printable::decode(raw);
+    let links = body
         .lines()
         .map(str::trim)
         .filter(|line| line.starts_with("http://") || line.starts_with("https://"))

@@ -1,0 +1,204 @@
+//! `TestApp`: one server per test with its own database, SMTP sink and movable clock, plus
+//! helpers that sign users in through the real mailed link.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use roster_domain::Role;
+use roster_gateway::{Config, Running};
+use roster_persistence::DatabaseConnection;
+use roster_service::OffsetClock;
+use serde_json::{Value, json};
+use test_support::{SmtpSink, TestDb};
+use uuid::Uuid;
+
+/// How long tests wait for mail before failing.
+pub const MAIL_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub smtp: SmtpSink,
+    pub clock: Arc<OffsetClock>,
+    pub config: Config,
+    /// A direct connection for fixtures and for asserting on stored rows.
+    pub db: DatabaseConnection,
+    running: Option<Running>,
+    // Dropped last: the database outlives the server's pool.
+    _test_db: TestDb,
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub user_id: String,
+    pub email: String,
+    pub personal_org_id: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// Starts a server with extra `ROSTER_*` variables.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let test_db = TestDb::new().await.expect("test database");
+        let smtp = SmtpSink::start().expect("smtp sink");
+        // Reserve a port so the public URL in mailed links points at this server.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let mut vars: Vec<(String, String)> = vec![
+            ("ROSTER_LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
+            ("ROSTER_DATABASE_URL".into(), test_db.url.clone()),
+            ("ROSTER_SMTP_URL".into(), smtp.url.clone()),
+            ("ROSTER_DELIVERY_POLL_MS".into(), "50".into()),
+            ("ROSTER_DELIVERY_BACKOFF_MS".into(), "100".into()),
+        ];
+        for (name, value) in extra {
+            vars.retain(|(existing, _)| existing != name);
+            vars.push(((*name).to_owned(), (*value).to_owned()));
+        }
+        let config = Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        })
+        .expect("config");
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber_init();
+        }
+        let clock = Arc::new(OffsetClock::default());
+        let running = roster_gateway::start(config.clone(), clock.clone())
+            .await
+            .expect("server starts");
+        let db = roster_persistence::connect(&test_db.url).await.expect("fixture connection");
+        TestApp {
+            base: format!("http://{}", running.addr),
+            http: reqwest::Client::new(),
+            smtp,
+            clock,
+            config,
+            db,
+            running: Some(running),
+            _test_db: test_db,
+        }
+    }
+
+    /// Stops the server gracefully (drain, stop the worker).
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("clean shutdown");
+        }
+    }
+
+    /// POSTs a GraphQL operation and returns the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        response.json().await.expect("json body")
+    }
+
+    /// Asks for a sign-in link and returns the token from the mail that arrives.
+    pub async fn mailed_sign_in_token(&self, email: &str) -> String {
+        let before = self.smtp.received_by(email).len();
+        let body = self
+            .gql(None, "mutation($e: String!) { requestSignIn(email: $e) }", json!({ "e": email }))
+            .await;
+        assert_eq!(body["data"]["requestSignIn"], true, "{body}");
+        let mails = self
+            .smtp
+            .wait_for(email, before + 1, MAIL_TIMEOUT)
+            .await
+            .expect("sign-in mail");
+        let link = mails[before]
+            .links()
+            .into_iter()
+            .find(|link| link.contains("/auth/verify?token="))
+            .unwrap_or_else(|| panic!("link alone on a line in:\n{}", mails[before].raw));
+        assert!(link.starts_with(&self.config.http.public_url), "{link}");
+        link.split("token=").nth(1).expect("token").to_owned()
+    }
+
+    /// Signs `email` in through the mailed link.
+    pub async fn sign_in(&self, email: &str) -> SignedIn {
+        let token = self.mailed_sign_in_token(email).await;
+        let body = self
+            .gql(
+                None,
+                "mutation($t: String!) { completeSignIn(token: $t) { token user { id email } activeOrganization { id kind } } }",
+                json!({ "t": token }),
+            )
+            .await;
+        let session = &body["data"]["completeSignIn"];
+        assert!(session.is_object(), "{body} for token {token:?}");
+        SignedIn {
+            token: session["token"].as_str().unwrap().to_owned(),
+            user_id: session["user"]["id"].as_str().unwrap().to_owned(),
+            email: session["user"]["email"].as_str().unwrap().to_owned(),
+            personal_org_id: session["activeOrganization"]["id"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates a team organization as `user` and returns its id.
+    pub async fn create_org(&self, user: &SignedIn, name: &str) -> String {
+        let body = self
+            .gql(
+                Some(&user.token),
+                "mutation($n: String!) { createOrganization(name: $n) { id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        body["data"]["createOrganization"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("create org: {body}"))
+            .to_owned()
+    }
+
+    /// Fixture: adds `user` to `org` with `role` directly in the database. (Invitations,
+    /// the real way in, come with the membership issue.)
+    pub async fn add_member(&self, org: &str, user: &SignedIn, role: Role) {
+        roster_persistence::memberships::insert(
+            &self.db,
+            Uuid::parse_str(org).unwrap(),
+            Uuid::parse_str(&user.user_id).unwrap(),
+            role,
+            chrono_now(),
+        )
+        .await
+        .expect("add member");
+    }
+
+    /// The audit actions stored for `org`, oldest first.
+    pub async fn audit_actions(&self, org: &str) -> Vec<String> {
+        roster_persistence::audit::actions_for_organization(&self.db, Uuid::parse_str(org).unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+fn tracing_subscriber_init() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tracing_subscriber::fmt()
+        .with_env_filter("info,sqlx=warn")
+        .with_test_writer()
+        .try_init()
+}
+
+/// `errors[0].extensions.code`, or "" when the response has no error.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+}
