@@ -19,9 +19,22 @@ async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> reqwest::
 async fn only_json_bodies_are_accepted() {
     let app = TestApp::spawn().await;
     let query = br#"{"query":"{ __typename }"}"#.to_vec();
-    assert_eq!(post_raw(&app, "text/plain", query.clone()).await.status(), 415);
-    assert_eq!(post_raw(&app, "application/x-www-form-urlencoded", query.clone()).await.status(), 415);
-    assert_eq!(post_raw(&app, "application/json; charset=utf-8", query).await.status(), 200);
+    assert_eq!(
+        post_raw(&app, "text/plain", query.clone()).await.status(),
+        415
+    );
+    assert_eq!(
+        post_raw(&app, "application/x-www-form-urlencoded", query.clone())
+            .await
+            .status(),
+        415
+    );
+    assert_eq!(
+        post_raw(&app, "application/json; charset=utf-8", query)
+            .await
+            .status(),
+        200
+    );
     let broken = post_raw(&app, "application/json", b"{not json".to_vec()).await;
     assert_eq!(broken.status(), 400);
     let body: serde_json::Value = broken.json().await.unwrap();
@@ -33,9 +46,22 @@ async fn bodies_over_one_mebibyte_get_413() {
     let app = TestApp::spawn().await;
     let padding = " ".repeat(1024 * 1024);
     let body = format!("{{\"query\":\"{{ __typename }}\"{padding}}}");
-    assert_eq!(post_raw(&app, "application/json", body.into_bytes()).await.status(), 413);
-    let fits = format!("{{\"query\":\"{{ __typename }}\"{}}}", " ".repeat(1000 * 1000));
-    assert_eq!(post_raw(&app, "application/json", fits.into_bytes()).await.status(), 200);
+    assert_eq!(
+        post_raw(&app, "application/json", body.into_bytes())
+            .await
+            .status(),
+        413
+    );
+    let fits = format!(
+        "{{\"query\":\"{{ __typename }}\"{}}}",
+        " ".repeat(1000 * 1000)
+    );
+    assert_eq!(
+        post_raw(&app, "application/json", fits.into_bytes())
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -52,12 +78,21 @@ async fn batches_are_refused() {
 async fn get_runs_queries_but_never_mutations() {
     let app = TestApp::spawn().await;
     let url = format!("{}/graphql", app.base);
-    let query = app.http.get(&url).query(&[("query", "{ __typename }")]).send().await.unwrap();
+    let query = app
+        .http
+        .get(&url)
+        .query(&[("query", "{ __typename }")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(query.status(), 200);
     let mutation = app
         .http
         .get(&url)
-        .query(&[("query", "mutation { requestSignIn(email: \"get@example.com\") }")])
+        .query(&[(
+            "query",
+            "mutation { requestSignIn(email: \"get@example.com\") }",
+        )])
         .send()
         .await
         .unwrap();
@@ -68,15 +103,33 @@ async fn get_runs_queries_but_never_mutations() {
 
     let graphiql = app.http.get(&url).send().await.unwrap();
     assert_eq!(graphiql.status(), 200);
-    assert!(graphiql.text().await.unwrap().to_lowercase().contains("graphiql"));
+    assert!(
+        graphiql
+            .text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
 }
 
 #[tokio::test]
 async fn graphiql_and_introspection_can_be_switched_off() {
-    let app = TestApp::spawn_with(&[("ROSTER_GRAPHIQL", "false"), ("ROSTER_INTROSPECTION", "false")]).await;
-    let graphiql = app.http.get(format!("{}/graphql", app.base)).send().await.unwrap();
+    let app = TestApp::spawn_with(&[
+        ("ROSTER_GRAPHIQL", "false"),
+        ("ROSTER_INTROSPECTION", "false"),
+    ])
+    .await;
+    let graphiql = app
+        .http
+        .get(format!("{}/graphql", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(graphiql.status(), 404);
-    let body = app.gql(None, "{ __schema { types { name } } }", json!({})).await;
+    let body = app
+        .gql(None, "{ __schema { types { name } } }", json!({}))
+        .await;
     assert_eq!(body["data"]["__schema"], serde_json::Value::Null, "{body}");
 }
 
@@ -84,10 +137,18 @@ async fn graphiql_and_introspection_can_be_switched_off() {
 async fn deep_wide_and_alias_heavy_queries_are_refused() {
     let app = TestApp::spawn().await;
     let user = app.sign_in("bounds@example.com").await;
-    let deep = format!("{{ {}__typename{} }}", "viewer { activeOrganization { members { nodes { user { id } } } } } ".repeat(0), "");
+    let deep = format!(
+        "{{ {}__typename{} }}",
+        "viewer { activeOrganization { members { nodes { user { id } } } } } ".repeat(0),
+        ""
+    );
     let _ = deep;
     // Depth: nest introspection types deeper than the limit (12).
-    let nested = format!("{{ __schema {{ types {{ {}name{} }} }} }}", "fields { type { ofType { ".repeat(4), " } } }".repeat(4));
+    let nested = format!(
+        "{{ __schema {{ types {{ {}name{} }} }} }}",
+        "fields { type { ofType { ".repeat(4),
+        " } } }".repeat(4)
+    );
     let body = app.gql(Some(&user.token), &nested, json!({})).await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
 
@@ -124,7 +185,12 @@ async fn graphql_response_json_clients_get_400_for_request_errors() {
     };
     let syntax = send("{ viewer { ").await.unwrap();
     assert_eq!(syntax.status(), 400);
-    assert!(syntax.headers()["content-type"].to_str().unwrap().starts_with("application/graphql-response+json"));
+    assert!(
+        syntax.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/graphql-response+json")
+    );
     let unknown_field = send("{ nope }").await.unwrap();
     assert_eq!(unknown_field.status(), 400);
     let body: serde_json::Value = unknown_field.json().await.unwrap();
@@ -143,16 +209,43 @@ async fn hostile_input_gets_clear_errors_never_a_crash() {
     let user = app.sign_in("hostile@example.com").await;
     let name = "<script>alert(1)</script>'; DROP TABLE organizations; --";
     let body = app
-        .gql(Some(&user.token), "mutation($n: String!) { createOrganization(name: $n) { name slug } }", json!({ "n": name }))
+        .gql(
+            Some(&user.token),
+            "mutation($n: String!) { createOrganization(name: $n) { name slug } }",
+            json!({ "n": name }),
+        )
         .await;
     assert_eq!(body["data"]["createOrganization"]["name"], name, "{body}");
     let huge_email = format!("{}@example.com", "a".repeat(100_000));
-    let body = app.gql(None, "mutation($e: String!) { requestSignIn(email: $e) }", json!({ "e": huge_email })).await;
+    let body = app
+        .gql(
+            None,
+            "mutation($e: String!) { requestSignIn(email: $e) }",
+            json!({ "e": huge_email }),
+        )
+        .await;
     assert_eq!(code(&body), "BAD_USER_INPUT");
-    let body = app.gql(Some(&user.token), "mutation { createOrganization(name: 5) { id } }", json!({})).await;
+    let body = app
+        .gql(
+            Some(&user.token),
+            "mutation { createOrganization(name: 5) { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(code(&body), "BAD_USER_INPUT");
-    let body = app.gql(Some(&user.token), "{ organization(id: \"x\", slug: \"y\") { id } }", json!({})).await;
+    let body = app
+        .gql(
+            Some(&user.token),
+            "{ organization(id: \"x\", slug: \"y\") { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(code(&body), "BAD_USER_INPUT");
-    let health = app.http.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }

@@ -17,7 +17,11 @@ async fn team_of(app: &TestApp, size: usize) -> (SignedIn, String) {
     let org = app.create_org(&owner, "Big Team").await;
     for index in 0..size {
         let member = app.sign_in(&format!("member{index:02}@example.com")).await;
-        let role = if index % 3 == 0 { Role::Viewer } else { Role::Member };
+        let role = if index % 3 == 0 {
+            Role::Viewer
+        } else {
+            Role::Member
+        };
         app.add_member(&org, &member, role).await;
     }
     (owner, org)
@@ -31,14 +35,23 @@ async fn pages_walk_every_member_once_in_join_order() {
     let mut after = serde_json::Value::Null;
     let mut pages = 0;
     loop {
-        let body = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "first": 5, "after": after })).await;
+        let body = app
+            .gql(
+                Some(&owner.token),
+                MEMBERS,
+                json!({ "id": org, "first": 5, "after": after }),
+            )
+            .await;
         let members = &body["data"]["organization"]["members"];
         assert_eq!(members["totalCount"], 13, "{body}");
         assert_eq!(body["data"]["organization"]["memberCount"], 13);
         for edge in members["edges"].as_array().unwrap() {
             seen.push(edge["node"]["user"]["email"].as_str().unwrap().to_owned());
         }
-        assert_eq!(members["nodes"].as_array().unwrap().len(), members["edges"].as_array().unwrap().len());
+        assert_eq!(
+            members["nodes"].as_array().unwrap().len(),
+            members["edges"].as_array().unwrap().len()
+        );
         pages += 1;
         if members["pageInfo"]["hasNextPage"] == false {
             break;
@@ -56,21 +69,63 @@ async fn pages_walk_every_member_once_in_join_order() {
 async fn role_filter_and_search_narrow_the_list_and_its_total() {
     let app = TestApp::spawn().await;
     let (owner, org) = team_of(&app, 9).await;
-    let viewers = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "role": "VIEWER" })).await;
+    let viewers = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "role": "VIEWER" }),
+        )
+        .await;
     let members = &viewers["data"]["organization"]["members"];
     assert_eq!(members["totalCount"], 3, "{viewers}");
-    assert!(members["edges"].as_array().unwrap().iter().all(|edge| edge["node"]["role"] == "VIEWER"));
+    assert!(
+        members["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|edge| edge["node"]["role"] == "VIEWER")
+    );
 
-    let search = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "search": "MEMBER0" })).await;
-    assert_eq!(search["data"]["organization"]["members"]["totalCount"], 9, "{search}");
-    let search = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "search": "member07" })).await;
-    let edges = search["data"]["organization"]["members"]["edges"].as_array().unwrap().clone();
+    let search = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "search": "MEMBER0" }),
+        )
+        .await;
+    assert_eq!(
+        search["data"]["organization"]["members"]["totalCount"], 9,
+        "{search}"
+    );
+    let search = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "search": "member07" }),
+        )
+        .await;
+    let edges = search["data"]["organization"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(edges.len(), 1);
     assert_eq!(edges[0]["node"]["user"]["email"], "member07@example.com");
     // LIKE wildcards are literal.
-    let wildcard = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "search": "%" })).await;
+    let wildcard = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "search": "%" }),
+        )
+        .await;
     assert_eq!(wildcard["data"]["organization"]["members"]["totalCount"], 0);
-    let both = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "search": "member0", "role": "MEMBER" })).await;
+    let both = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "search": "member0", "role": "MEMBER" }),
+        )
+        .await;
     assert_eq!(both["data"]["organization"]["members"]["totalCount"], 6);
 }
 
@@ -78,13 +133,37 @@ async fn role_filter_and_search_narrow_the_list_and_its_total() {
 async fn page_size_and_cursors_are_checked() {
     let app = TestApp::spawn().await;
     let (owner, org) = team_of(&app, 1).await;
-    let too_many = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "first": 101 })).await;
+    let too_many = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "first": 101 }),
+        )
+        .await;
     assert_eq!(code(&too_many), "BAD_USER_INPUT", "{too_many}");
-    let negative = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "first": -1 })).await;
+    let negative = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "first": -1 }),
+        )
+        .await;
     assert_eq!(code(&negative), "BAD_USER_INPUT");
-    let hundred = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "first": 100 })).await;
+    let hundred = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "first": 100 }),
+        )
+        .await;
     assert!(hundred["errors"].is_null(), "{hundred}");
-    let cursor = app.gql(Some(&owner.token), MEMBERS, json!({ "id": org, "after": "garbage" })).await;
+    let cursor = app
+        .gql(
+            Some(&owner.token),
+            MEMBERS,
+            json!({ "id": org, "after": "garbage" }),
+        )
+        .await;
     assert_eq!(code(&cursor), "BAD_USER_INPUT");
     assert_eq!(cursor["errors"][0]["extensions"]["field"], "after");
 }

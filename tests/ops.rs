@@ -7,17 +7,37 @@ use crate::support::TestApp;
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     let app = TestApp::spawn().await;
-    let health = app.http.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let ready = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.text().await.unwrap(), "ready");
 
     app.gql(None, "{ __typename }", json!({})).await;
-    let metrics = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.unwrap();
-    assert!(text.contains("roster_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains(
+            "roster_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
     assert!(text.contains("roster_http_request_duration_seconds_bucket{route=\"/graphql\""));
     assert!(text.contains("roster_outbox_depth "));
 }
@@ -25,7 +45,12 @@ async fn health_readiness_and_metrics_answer() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
-    let response = app.http.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
     let id = response.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 }
@@ -38,5 +63,8 @@ async fn shutdown_drains_and_stops_the_worker() {
     let http = app.http.clone();
     assert!(!user.token.is_empty());
     app.stop().await;
-    assert!(http.get(format!("{base}/healthz")).send().await.is_err(), "no longer listening");
+    assert!(
+        http.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer listening"
+    );
 }

@@ -13,14 +13,21 @@ use crate::support::{MAIL_TIMEOUT, TestApp};
 async fn wait_until<F: Fn() -> bool>(what: &str, condition: F) {
     let started = std::time::Instant::now();
     while !condition() {
-        assert!(started.elapsed() < MAIL_TIMEOUT, "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < MAIL_TIMEOUT,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 async fn request(app: &TestApp, email: &str) {
     let body = app
-        .gql(None, "mutation($e: String!) { requestSignIn(email: $e) }", json!({ "e": email }))
+        .gql(
+            None,
+            "mutation($e: String!) { requestSignIn(email: $e) }",
+            json!({ "e": email }),
+        )
         .await;
     assert_eq!(body["data"]["requestSignIn"], true, "{body}");
 }
@@ -35,9 +42,16 @@ async fn transient_smtp_failures_are_retried_and_the_mail_arrives_once() {
     assert_eq!((queued, sent, failed), (1, 0, 0));
 
     app.smtp.set_mode(SinkMode::Accept);
-    app.smtp.wait_for("patient@example.com", 1, MAIL_TIMEOUT).await.unwrap();
+    app.smtp
+        .wait_for("patient@example.com", 1, MAIL_TIMEOUT)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.smtp.received_by("patient@example.com").len(), 1, "exactly once");
+    assert_eq!(
+        app.smtp.received_by("patient@example.com").len(),
+        1,
+        "exactly once"
+    );
     let (queued, sent, _) = outbox::status_counts(&app.db).await.unwrap();
     assert_eq!((queued, sent), (0, 1));
 }
@@ -54,7 +68,10 @@ async fn permanent_smtp_failures_are_not_retried() {
         if failed == 1 {
             break;
         }
-        assert!(started.elapsed() < MAIL_TIMEOUT, "message never marked failed");
+        assert!(
+            started.elapsed() < MAIL_TIMEOUT,
+            "message never marked failed"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     app.smtp.set_mode(SinkMode::Accept);
@@ -65,7 +82,11 @@ async fn permanent_smtp_failures_are_not_retried() {
 
 #[tokio::test]
 async fn an_unreachable_smtp_server_leaves_mail_queued_and_the_request_succeeds() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::spawn_with(&[("ROSTER_SMTP_URL", &url)]).await;
     request(&app, "offline@example.com").await;
@@ -80,7 +101,9 @@ async fn several_workers_on_one_database_never_send_a_message_twice() {
     // Two more "processes": services of their own on the same database, each with a worker.
     let mut stops = Vec::new();
     for _ in 0..2 {
-        let roster = roster_gateway::build_service(&app.config, app.clock.clone()).await.unwrap();
+        let roster = roster_gateway::build_service(&app.config, app.clock.clone())
+            .await
+            .unwrap();
         let (stop, stopped) = tokio::sync::watch::channel(false);
         stops.push((stop, tokio::spawn(roster.delivery_worker().run(stopped))));
     }

@@ -44,20 +44,40 @@ async fn addresses_match_case_insensitively_and_a_second_sign_in_finds_the_same_
 #[tokio::test]
 async fn invalid_addresses_are_refused_and_send_nothing() {
     let app = TestApp::spawn().await;
-    for bad in ["", "not-an-address", "a@b", "x@example.com\r\nBcc: y@example.com"] {
+    for bad in [
+        "",
+        "not-an-address",
+        "a@b",
+        "x@example.com\r\nBcc: y@example.com",
+    ] {
         let body = app
-            .gql(None, "mutation($e: String!) { requestSignIn(email: $e) }", json!({ "e": bad }))
+            .gql(
+                None,
+                "mutation($e: String!) { requestSignIn(email: $e) }",
+                json!({ "e": bad }),
+            )
             .await;
         assert_eq!(code(&body), "BAD_USER_INPUT", "{bad:?}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], "email");
     }
     // Unknown but valid addresses answer exactly like known ones (no enumeration).
     let body = app
-        .gql(None, "mutation { requestSignIn(email: \"nobody@example.com\") }", json!({}))
+        .gql(
+            None,
+            "mutation { requestSignIn(email: \"nobody@example.com\") }",
+            json!({}),
+        )
         .await;
     assert_eq!(body["data"]["requestSignIn"], true);
-    app.smtp.wait_for("nobody@example.com", 1, MAIL_TIMEOUT).await.unwrap();
-    assert_eq!(app.smtp.received().len(), 1, "only the valid address got mail");
+    app.smtp
+        .wait_for("nobody@example.com", 1, MAIL_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.smtp.received().len(),
+        1,
+        "only the valid address got mail"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +86,10 @@ async fn a_sign_in_link_works_once() {
     let token = app.mailed_sign_in_token("once@example.com").await;
     let complete = "mutation($t: String!) { completeSignIn(token: $t) { token } }";
     let first = app.gql(None, complete, json!({ "t": token })).await;
-    assert!(first["data"]["completeSignIn"]["token"].is_string(), "{first} {token:?}");
+    assert!(
+        first["data"]["completeSignIn"]["token"].is_string(),
+        "{first} {token:?}"
+    );
     let second = app.gql(None, complete, json!({ "t": token })).await;
     assert_eq!(code(&second), "BAD_USER_INPUT");
     assert_eq!(second["errors"][0]["extensions"]["field"], "token");
@@ -95,12 +118,22 @@ async fn concurrent_uses_of_one_link_open_exactly_one_session() {
 async fn a_sign_in_link_expires_after_15_minutes() {
     let app = TestApp::spawn().await;
     let token = app.mailed_sign_in_token("late@example.com").await;
-    app.clock.advance(Duration::minutes(15) + Duration::seconds(1));
+    app.clock
+        .advance(Duration::minutes(15) + Duration::seconds(1));
     let body = app
-        .gql(None, "mutation($t: String!) { completeSignIn(token: $t) { token } }", json!({ "t": token }))
+        .gql(
+            None,
+            "mutation($t: String!) { completeSignIn(token: $t) { token } }",
+            json!({ "t": token }),
+        )
         .await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("expired"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 }
 
 #[tokio::test]
@@ -108,20 +141,38 @@ async fn sign_in_links_are_rate_limited_per_address() {
     let app = TestApp::spawn().await;
     let request = "mutation($e: String!) { requestSignIn(email: $e) }";
     for _ in 0..5 {
-        let body = app.gql(None, request, json!({ "e": "busy@example.com" })).await;
+        let body = app
+            .gql(None, request, json!({ "e": "busy@example.com" }))
+            .await;
         assert_eq!(body["data"]["requestSignIn"], true, "{body}");
     }
-    let limited = app.gql(None, request, json!({ "e": "Busy@Example.com" })).await;
+    let limited = app
+        .gql(None, request, json!({ "e": "Busy@Example.com" }))
+        .await;
     assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
     // Other addresses are unaffected.
-    let other = app.gql(None, request, json!({ "e": "calm@example.com" })).await;
+    let other = app
+        .gql(None, request, json!({ "e": "calm@example.com" }))
+        .await;
     assert_eq!(other["data"]["requestSignIn"], true);
-    app.smtp.wait_for("busy@example.com", 5, MAIL_TIMEOUT).await.unwrap();
-    app.smtp.wait_for("calm@example.com", 1, MAIL_TIMEOUT).await.unwrap();
-    assert_eq!(app.smtp.received_by("busy@example.com").len(), 5, "no mail for the refused request");
+    app.smtp
+        .wait_for("busy@example.com", 5, MAIL_TIMEOUT)
+        .await
+        .unwrap();
+    app.smtp
+        .wait_for("calm@example.com", 1, MAIL_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.smtp.received_by("busy@example.com").len(),
+        5,
+        "no mail for the refused request"
+    );
     // The window slides.
     app.clock.advance(Duration::minutes(16));
-    let again = app.gql(None, request, json!({ "e": "busy@example.com" })).await;
+    let again = app
+        .gql(None, request, json!({ "e": "busy@example.com" }))
+        .await;
     assert_eq!(again["data"]["requestSignIn"], true, "{again}");
 }
 
@@ -130,9 +181,12 @@ async fn the_rate_limit_is_configurable() {
     let app = TestApp::spawn_with(&[("ROSTER_SIGN_IN_LIMIT", "2")]).await;
     let request = "mutation($e: String!) { requestSignIn(email: $e) }";
     for _ in 0..2 {
-        app.gql(None, request, json!({ "e": "two@example.com" })).await;
+        app.gql(None, request, json!({ "e": "two@example.com" }))
+            .await;
     }
-    let limited = app.gql(None, request, json!({ "e": "two@example.com" })).await;
+    let limited = app
+        .gql(None, request, json!({ "e": "two@example.com" }))
+        .await;
     assert_eq!(code(&limited), "RATE_LIMITED");
 }
 
@@ -143,7 +197,13 @@ async fn requests_without_valid_credentials_are_unauthenticated() {
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
     let body = app.gql(Some("rss_forged"), VIEWER, json!({})).await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
-    let body = app.gql(Some("garbage"), "mutation { createOrganization(name: \"X\") { id } }", json!({})).await;
+    let body = app
+        .gql(
+            Some("garbage"),
+            "mutation { createOrganization(name: \"X\") { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
 }
 
@@ -152,7 +212,9 @@ async fn signing_out_kills_the_token_at_once() {
     let app = TestApp::spawn().await;
     let user = app.sign_in("bye@example.com").await;
     let other_session = app.sign_in("bye@example.com").await;
-    let body = app.gql(Some(&user.token), "mutation { signOut }", json!({})).await;
+    let body = app
+        .gql(Some(&user.token), "mutation { signOut }", json!({}))
+        .await;
     assert_eq!(body["data"]["signOut"], true);
     let body = app.gql(Some(&user.token), VIEWER, json!({})).await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
@@ -203,26 +265,49 @@ mod browser_page {
             assert_eq!(page.status(), 200);
             assert_eq!(page.headers()["referrer-policy"], "no-referrer");
         }
-        let html = app.http.get(&link).send().await.unwrap().text().await.unwrap();
+        let html = app
+            .http
+            .get(&link)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(html.contains("<form method=\"post\""));
         let csrf = form_field(&html, "csrf");
 
         let forged = post_form(&app, format!("token={token}&csrf=00{}", &csrf[2..]), None).await;
         assert_eq!(forged.status(), 403);
-        let cross_site = post_form(&app, format!("token={token}&csrf={csrf}"), Some("https://evil.example")).await;
+        let cross_site = post_form(
+            &app,
+            format!("token={token}&csrf={csrf}"),
+            Some("https://evil.example"),
+        )
+        .await;
         assert_eq!(cross_site.status(), 403);
 
         let origin = app.config.http.public_url.clone();
         let response = post_form(&app, format!("token={token}&csrf={csrf}"), Some(&origin)).await;
         assert_eq!(response.status(), 200);
-        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(cookie.starts_with("roster_session=rss_"), "{cookie}");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
         let html = response.text().await.unwrap();
         assert!(html.contains("page@example.com"));
 
         // The cookie's token is a working session; the link is now spent.
-        let session = cookie.trim_start_matches("roster_session=").split(';').next().unwrap();
+        let session = cookie
+            .trim_start_matches("roster_session=")
+            .split(';')
+            .next()
+            .unwrap();
         let body = app.gql(Some(session), VIEWER, json!({})).await;
         assert_eq!(body["data"]["viewer"]["user"]["email"], "page@example.com");
         let again = post_form(&app, format!("token={token}&csrf={csrf}"), None).await;

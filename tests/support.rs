@@ -76,7 +76,9 @@ impl TestApp {
         let running = roster_gateway::start(config.clone(), clock.clone())
             .await
             .expect("server starts");
-        let db = roster_persistence::connect(&test_db.url).await.expect("fixture connection");
+        let db = roster_persistence::connect(&test_db.url)
+            .await
+            .expect("fixture connection");
         TestApp {
             base: format!("http://{}", running.addr),
             http: reqwest::Client::new(),
@@ -113,7 +115,11 @@ impl TestApp {
     pub async fn mailed_sign_in_token(&self, email: &str) -> String {
         let before = self.smtp.received_by(email).len();
         let body = self
-            .gql(None, "mutation($e: String!) { requestSignIn(email: $e) }", json!({ "e": email }))
+            .gql(
+                None,
+                "mutation($e: String!) { requestSignIn(email: $e) }",
+                json!({ "e": email }),
+            )
             .await;
         assert_eq!(body["data"]["requestSignIn"], true, "{body}");
         let mails = self
@@ -146,7 +152,10 @@ impl TestApp {
             token: session["token"].as_str().unwrap().to_owned(),
             user_id: session["user"]["id"].as_str().unwrap().to_owned(),
             email: session["user"]["email"].as_str().unwrap().to_owned(),
-            personal_org_id: session["activeOrganization"]["id"].as_str().unwrap().to_owned(),
+            personal_org_id: session["activeOrganization"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
         }
     }
 
@@ -200,5 +209,7 @@ fn tracing_subscriber_init() -> Result<(), Box<dyn std::error::Error + Send + Sy
 
 /// `errors[0].extensions.code`, or "" when the response has no error.
 pub fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("")
 }

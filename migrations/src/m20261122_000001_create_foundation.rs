@@ -89,9 +89,10 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid("id"))
                     .col(uuid("organization_id"))
                     .col(uuid("user_id"))
-                    .col(string("role").check(Expr::col("role").is_in([
-                        "VIEWER", "MEMBER", "ADMIN", "OWNER",
-                    ])))
+                    .col(
+                        string("role")
+                            .check(Expr::col("role").is_in(["VIEWER", "MEMBER", "ADMIN", "OWNER"])),
+                    )
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(
                         ForeignKey::create()
@@ -109,12 +110,40 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // One membership per (org, user); it also serves the per-request role lookup.
-        index(manager, "memberships", "ux_memberships_org_user", &["organization_id", "user_id"], true).await?;
+        index(
+            manager,
+            "memberships",
+            "ux_memberships_org_user",
+            &["organization_id", "user_id"],
+            true,
+        )
+        .await?;
         // Keyset pages of members, with and without the role filter.
-        index(manager, "memberships", "ix_memberships_org_id", &["organization_id", "id"], false).await?;
-        index(manager, "memberships", "ix_memberships_org_role_id", &["organization_id", "role", "id"], false).await?;
+        index(
+            manager,
+            "memberships",
+            "ix_memberships_org_id",
+            &["organization_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "memberships",
+            "ix_memberships_org_role_id",
+            &["organization_id", "role", "id"],
+            false,
+        )
+        .await?;
         // The viewer's organizations, paged.
-        index(manager, "memberships", "ix_memberships_user_id", &["user_id", "id"], false).await?;
+        index(
+            manager,
+            "memberships",
+            "ix_memberships_user_id",
+            &["user_id", "id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -130,7 +159,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The per-address rate limit counts recent tokens.
-        index(manager, "sign_in_tokens", "ix_sign_in_tokens_email_created", &["email", "created_at"], false).await?;
+        index(
+            manager,
+            "sign_in_tokens",
+            "ix_sign_in_tokens_email_created",
+            &["email", "created_at"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -178,11 +214,46 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // Newest-first keyset pages per org; ids are UUIDv7, so id order is time order.
-        index(manager, "audit_events", "ix_audit_org_id", &["organization_id", "id"], false).await?;
-        index(manager, "audit_events", "ix_audit_org_action_id", &["organization_id", "action", "id"], false).await?;
-        index(manager, "audit_events", "ix_audit_org_actor_id", &["organization_id", "actor_user_id", "id"], false).await?;
-        index(manager, "audit_events", "ix_audit_org_project_id", &["organization_id", "project_id", "id"], false).await?;
-        index(manager, "audit_events", "ix_audit_org_occurred", &["organization_id", "occurred_at"], false).await?;
+        index(
+            manager,
+            "audit_events",
+            "ix_audit_org_id",
+            &["organization_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "audit_events",
+            "ix_audit_org_action_id",
+            &["organization_id", "action", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "audit_events",
+            "ix_audit_org_actor_id",
+            &["organization_id", "actor_user_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "audit_events",
+            "ix_audit_org_project_id",
+            &["organization_id", "project_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "audit_events",
+            "ix_audit_org_occurred",
+            &["organization_id", "occurred_at"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -194,7 +265,10 @@ impl MigrationTrait for Migration {
                     .col(uuid_null("subject_id"))
                     .col(string("recipient"))
                     .col(json_binary("payload"))
-                    .col(string("status").check(Expr::col("status").is_in(["QUEUED", "SENT", "FAILED"])))
+                    .col(
+                        string("status")
+                            .check(Expr::col("status").is_in(["QUEUED", "SENT", "FAILED"])),
+                    )
                     .col(integer("attempts").default(0))
                     .col(text_null("last_error"))
                     .col(timestamp_with_time_zone("next_attempt_at"))
@@ -217,7 +291,14 @@ impl MigrationTrait for Migration {
                 "CREATE INDEX ix_outbox_due ON outbox (next_attempt_at) WHERE status = 'QUEUED'",
             )
             .await?;
-        index(manager, "outbox", "ix_outbox_subject", &["subject_id"], false).await?;
+        index(
+            manager,
+            "outbox",
+            "ix_outbox_subject",
+            &["subject_id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(

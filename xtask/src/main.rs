@@ -60,7 +60,9 @@ async fn migrate(args: &[&str], database_url: Option<String>) -> anyhow::Result<
     match args {
         ["up"] => Migrator::up(&db, None).await?,
         ["down"] => Migrator::down(&db, Some(1)).await?,
-        ["down", "-n", steps] => Migrator::down(&db, Some(steps.parse().context("-n takes a number")?)).await?,
+        ["down", "-n", steps] => {
+            Migrator::down(&db, Some(steps.parse().context("-n takes a number")?)).await?
+        }
         ["status"] => {
             for migration in Migrator::get_migration_with_status(&db).await? {
                 println!("{:?}\t{}", migration.status(), migration.name());

@@ -122,7 +122,10 @@ pub fn ensure_deletable(
 /// The avatar URL of an organization, deterministic from its id (DiceBear "glass").
 #[must_use]
 pub fn avatar_url(id: Uuid) -> String {
-    format!("https://api.dicebear.com/9.x/glass/svg?seed={}", id.simple())
+    format!(
+        "https://api.dicebear.com/9.x/glass/svg?seed={}",
+        id.simple()
+    )
 }
 
 #[cfg(test)]
@@ -136,7 +139,10 @@ mod tests {
         assert_eq!(OrgName::parse("   "), Err(OrgNameError::Empty));
         assert!(OrgName::parse(&"é".repeat(64)).is_ok());
         assert_eq!(OrgName::parse(&"é".repeat(65)), Err(OrgNameError::TooLong));
-        assert_eq!(OrgName::parse("a\u{7}b"), Err(OrgNameError::ControlCharacter));
+        assert_eq!(
+            OrgName::parse("a\u{7}b"),
+            Err(OrgNameError::ControlCharacter)
+        );
         assert_eq!(OrgName::parse("a\nb"), Err(OrgNameError::ControlCharacter));
         assert!(OrgName::parse("<script>alert(1)</script>").is_ok());
     }
@@ -157,7 +163,10 @@ mod tests {
             ensure_deletable(OrganizationKind::Team, "Acme", "acme"),
             Err(OrganizationRuleError::ConfirmNameMismatch)
         );
-        assert_eq!(ensure_deletable(OrganizationKind::Team, "Acme", "Acme"), Ok(()));
+        assert_eq!(
+            ensure_deletable(OrganizationKind::Team, "Acme", "Acme"),
+            Ok(())
+        );
     }
 
     #[test]

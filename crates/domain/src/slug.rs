@@ -9,10 +9,41 @@ const MAX_LEN: usize = 40;
 
 /// Words that would clash with routes, product pages or staff impersonation.
 pub const RESERVED: &[&str] = &[
-    "about", "account", "admin", "api", "app", "assets", "auth", "billing", "blog", "dashboard",
-    "dev", "docs", "graphql", "healthz", "help", "invitations", "login", "logout", "me",
-    "metrics", "new", "org", "organizations", "readyz", "root", "roster", "settings",
-    "signin", "signout", "signup", "static", "status", "support", "system", "www",
+    "about",
+    "account",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "billing",
+    "blog",
+    "dashboard",
+    "dev",
+    "docs",
+    "graphql",
+    "healthz",
+    "help",
+    "invitations",
+    "login",
+    "logout",
+    "me",
+    "metrics",
+    "new",
+    "org",
+    "organizations",
+    "readyz",
+    "root",
+    "roster",
+    "settings",
+    "signin",
+    "signout",
+    "signup",
+    "static",
+    "status",
+    "support",
+    "system",
+    "www",
 ];
 
 /// Why a string is not a slug. Messages are safe to show to the caller.
@@ -129,7 +160,15 @@ mod tests {
         assert_eq!(Slug::parse("acmé"), Err(SlugError::Characters));
         assert_eq!(Slug::parse("-acme"), Err(SlugError::EdgeHyphen));
         assert_eq!(Slug::parse("acme-"), Err(SlugError::EdgeHyphen));
-        for reserved in ["api", "admin", "graphql", "auth", "invitations", "settings", "new"] {
+        for reserved in [
+            "api",
+            "admin",
+            "graphql",
+            "auth",
+            "invitations",
+            "settings",
+            "new",
+        ] {
             assert_eq!(
                 Slug::parse(reserved),
                 Err(SlugError::Reserved(reserved.into()))

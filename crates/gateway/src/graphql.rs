@@ -62,7 +62,10 @@ pub(crate) fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestS
 
 /// The signed-in caller, or `UNAUTHENTICATED`.
 pub(crate) fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
-    scope(ctx)?.actor.as_ref().ok_or_else(|| unauthenticated(ctx))
+    scope(ctx)?
+        .actor
+        .as_ref()
+        .ok_or_else(|| unauthenticated(ctx))
 }
 
 /// Parses an `ID` argument as a UUID; anything else is `BAD_USER_INPUT` on `field`.

@@ -58,9 +58,12 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await;
-    state
-        .metrics
-        .observe(&route, &method, response.status().as_u16(), started.elapsed());
+    state.metrics.observe(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 

@@ -8,11 +8,15 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_env("ROSTER_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn")
+    });
     let json = std::env::var("ROSTER_LOG_FORMAT").is_ok_and(|format| format == "json");
     if json {
-        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }

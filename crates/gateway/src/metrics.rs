@@ -8,9 +8,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
-#[derive(Default)]
+/// (route, method, status)
+type SeriesKey = (String, String, u16);
+
+#[derive(Default, Clone)]
 struct Series {
     count: u64,
     sum_seconds: f64,
@@ -20,7 +25,7 @@ struct Series {
 /// The registry.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    requests: Mutex<BTreeMap<SeriesKey, Series>>,
 }
 
 impl Metrics {
@@ -47,17 +52,18 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP roster_http_requests_total HTTP requests served.\n");
         out.push_str("# TYPE roster_http_requests_total counter\n");
-        let snapshot: Vec<((String, String, u16), u64, f64, [u64; BUCKETS.len()])> = self
+        let snapshot: Vec<(SeriesKey, Series)> = self
             .requests
             .lock()
             .map(|requests| {
                 requests
                     .iter()
-                    .map(|(key, series)| (key.clone(), series.count, series.sum_seconds, series.buckets))
+                    .map(|(key, series)| (key.clone(), series.clone()))
                     .collect()
             })
             .unwrap_or_default();
-        for ((route, method, status), count, _, _) in &snapshot {
+        for ((route, method, status), series) in &snapshot {
+            let count = series.count;
             let _ = writeln!(
                 out,
                 "roster_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
@@ -65,7 +71,8 @@ impl Metrics {
         }
         out.push_str("# HELP roster_http_request_duration_seconds HTTP request latency.\n");
         out.push_str("# TYPE roster_http_request_duration_seconds histogram\n");
-        for ((route, method, status), count, sum, buckets) in &snapshot {
+        for ((route, method, status), series) in &snapshot {
+            let (count, sum, buckets) = (series.count, series.sum_seconds, &series.buckets);
             let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
             for (bound, value) in BUCKETS.iter().zip(buckets) {
                 let _ = writeln!(
@@ -77,8 +84,14 @@ impl Metrics {
                 out,
                 "roster_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
             );
-            let _ = writeln!(out, "roster_http_request_duration_seconds_sum{{{labels}}} {sum}");
-            let _ = writeln!(out, "roster_http_request_duration_seconds_count{{{labels}}} {count}");
+            let _ = writeln!(
+                out,
+                "roster_http_request_duration_seconds_sum{{{labels}}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "roster_http_request_duration_seconds_count{{{labels}}} {count}"
+            );
         }
         if let Some(depth) = outbox_depth {
             out.push_str("# HELP roster_outbox_depth Messages waiting for delivery.\n");
@@ -99,7 +112,9 @@ mod tests {
         metrics.observe("/graphql", "POST", 200, Duration::from_millis(3));
         metrics.observe("/graphql", "POST", 200, Duration::from_millis(300));
         let text = metrics.render(Some(7));
-        assert!(text.contains("roster_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"} 2"));
+        assert!(text.contains(
+            "roster_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"} 2"
+        ));
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.5\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));

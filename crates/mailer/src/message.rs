@@ -117,11 +117,16 @@ mod tests {
             expires_in_minutes: 15,
         };
         let rendered = mail.render().unwrap();
-        assert!(rendered
-            .text
-            .lines()
-            .any(|line| line == "http://localhost:8080/auth/verify?token=rsi_abc"));
-        assert!(rendered.html.contains("a&#38;b@example.com") || rendered.html.contains("a&amp;b@example.com"));
+        assert!(
+            rendered
+                .text
+                .lines()
+                .any(|line| line == "http://localhost:8080/auth/verify?token=rsi_abc")
+        );
+        assert!(
+            rendered.html.contains("a&#38;b@example.com")
+                || rendered.html.contains("a&amp;b@example.com")
+        );
         assert!(!rendered.html.contains("a&b@"));
     }
 

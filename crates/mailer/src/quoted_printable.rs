@@ -34,7 +34,10 @@ mod tests {
     #[test]
     fn joins_soft_breaks_and_decodes_escapes() {
         let raw = "Open:=0A=0Ahttp://x/auth/verify?token=3Drsi_ab=\r\ncd=0A=0ABye caf=C3=A9";
-        assert_eq!(decode(raw), "Open:\n\nhttp://x/auth/verify?token=rsi_abcd\n\nBye café");
+        assert_eq!(
+            decode(raw),
+            "Open:\n\nhttp://x/auth/verify?token=rsi_abcd\n\nBye café"
+        );
         assert_eq!(decode("plain text"), "plain text");
     }
 }

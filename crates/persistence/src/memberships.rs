@@ -15,7 +15,10 @@ use crate::error::{RepoError, RepoResult};
 
 pub(crate) fn to_domain(model: memberships::Model) -> RepoResult<Membership> {
     let role = Role::parse(&model.role).map_err(|err| {
-        RepoError::Db(sea_orm::DbErr::Custom(format!("membership {}: {err}", model.id)))
+        RepoError::Db(sea_orm::DbErr::Custom(format!(
+            "membership {}: {err}",
+            model.id
+        )))
     })?;
     Ok(Membership {
         id: model.id,
@@ -93,8 +96,8 @@ impl MemberFilter {
 }
 
 fn by_org_and_role(organization_id: Uuid, role: Option<Role>) -> Select<memberships::Entity> {
-    let query = memberships::Entity::find()
-        .filter(memberships::Column::OrganizationId.eq(organization_id));
+    let query =
+        memberships::Entity::find().filter(memberships::Column::OrganizationId.eq(organization_id));
     match role {
         Some(role) => query.filter(memberships::Column::Role.eq(role.as_str())),
         None => query,

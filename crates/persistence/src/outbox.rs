@@ -141,7 +141,10 @@ pub async fn record_attempt<C: ConnectionTrait>(
 ) -> RepoResult<()> {
     let none_time = Option::<DateTime<Utc>>::None;
     let update = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
         .col_expr(outbox::Column::LockedUntil, Expr::value(none_time))
         .filter(outbox::Column::Id.eq(id));
     // Payloads can hold secrets (sign-in links); once a message is settled they are
@@ -152,7 +155,10 @@ pub async fn record_attempt<C: ConnectionTrait>(
             .col_expr(outbox::Column::Payload, Expr::value(redacted))
             .col_expr(outbox::Column::Status, Expr::value(SENT))
             .col_expr(outbox::Column::SentAt, Expr::value(Some(now)))
-            .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None)),
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(Option::<String>::None),
+            ),
         Attempt::Retry {
             error,
             next_attempt_at,

@@ -48,7 +48,8 @@ pub async fn find_active<C: ConnectionTrait>(
         .filter(sessions::Column::ExpiresAt.gt(now))
         .one(db)
         .await?;
-    Ok(found.and_then(|(session, user)| user.map(|user| (session.id, crate::users::to_domain(user)))))
+    Ok(found
+        .and_then(|(session, user)| user.map(|user| (session.id, crate::users::to_domain(user)))))
 }
 
 /// Deletes a session, so its token stops working at once.

@@ -131,7 +131,9 @@ impl DeliveryWorker {
 
     /// Exponential backoff: base, 2x base, 4x base, ... capped at an hour.
     fn next_attempt(&self, attempts: i32) -> DateTime<Utc> {
-        let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
+        let exponent = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(16);
         let delay = self
             .config
             .delivery_backoff

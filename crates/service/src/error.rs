@@ -14,9 +14,15 @@ pub enum Error {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
-    BadInput { field: &'static str, message: String },
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
     #[error("{message}")]
-    Conflict { field: Option<&'static str>, message: String },
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("an organization needs at least one owner: make someone else owner first")]
     LastOwner,
     #[error("{0}")]

@@ -3,9 +3,7 @@
 //! always go through the caller's membership, so a non-member finds nothing at all.
 
 use roster_domain::organization::ensure_deletable;
-use roster_domain::{
-    Action, Member, OrgName, OrganizationKind, OrganizationView, Role, Slug,
-};
+use roster_domain::{Action, Member, OrgName, OrganizationKind, OrganizationView, Role, Slug};
 use roster_persistence::organizations::NewOrganization;
 use roster_persistence::{audit, begin_write, memberships, organizations};
 use uuid::Uuid;

@@ -197,7 +197,10 @@ impl Roster {
         lock_key(&txn, &format!("user:{email}")).await?;
         let user = match users::find_by_email(&txn, email.as_str()).await? {
             Some(user) => user,
-            None => self.create_user(&txn, email.as_str(), &request, now).await?,
+            None => {
+                self.create_user(&txn, email.as_str(), &request, now)
+                    .await?
+            }
         };
         let signed_in = self.open_session(&txn, user, now).await?;
         txn.commit().await?;
@@ -259,7 +262,14 @@ impl Roster {
         now: DateTime<Utc>,
     ) -> Result<SignedIn> {
         let token = random::token(SESSION_PREFIX)?;
-        sessions::insert(txn, user.id, &token.hash(), now, now + self.config.session_ttl).await?;
+        sessions::insert(
+            txn,
+            user.id,
+            &token.hash(),
+            now,
+            now + self.config.session_ttl,
+        )
+        .await?;
         let active_organization = self.active_organization_of(txn, &user).await?;
         Ok(SignedIn {
             token,

@@ -30,9 +30,14 @@ impl TestDb {
     /// # Errors
     /// When the temporary folder or the PostgreSQL database cannot be created.
     pub async fn new() -> anyhow::Result<TestDb> {
-        match std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty()) {
+        match std::env::var(POSTGRES_ENV)
+            .ok()
+            .filter(|url| !url.is_empty())
+        {
             Some(admin_url) if admin_url.starts_with("postgres") => {
-                announce("PostgreSQL: tests run against a fresh database on ROSTER_TEST_DATABASE_URL");
+                announce(
+                    "PostgreSQL: tests run against a fresh database on ROSTER_TEST_DATABASE_URL",
+                );
                 let name = format!("test_{}", uuid::Uuid::now_v7().simple());
                 let admin = Database::connect(admin_url.as_str())
                     .await
@@ -51,7 +56,9 @@ impl TestDb {
             }
             Some(other) => anyhow::bail!("{POSTGRES_ENV} must be a postgres:// URL, got `{other}`"),
             None => {
-                announce("PostgreSQL tests skipped: ROSTER_TEST_DATABASE_URL is not set (running on SQLite)");
+                announce(
+                    "PostgreSQL tests skipped: ROSTER_TEST_DATABASE_URL is not set (running on SQLite)",
+                );
                 let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
                 let path = dir.path().join("roster-test.db");
                 Ok(TestDb {
@@ -107,7 +114,9 @@ fn announce(message: &str) {
 }
 
 fn replace_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let without_db = match base.rfind('/') {
         Some(slash) if slash > base.find("//").map_or(0, |i| i + 1) => &base[..slash],
         _ => base,
@@ -132,6 +141,9 @@ mod tests {
             replace_database("postgres://u@h/test?sslmode=disable", "t1"),
             "postgres://u@h/t1?sslmode=disable"
         );
-        assert_eq!(replace_database("postgres://u@h:5432", "t1"), "postgres://u@h:5432/t1");
+        assert_eq!(
+            replace_database("postgres://u@h:5432", "t1"),
+            "postgres://u@h:5432/t1"
+        );
     }
 }

@@ -184,7 +184,10 @@ impl SmtpSink {
     /// How many messages were refused (421 or 550) so far.
     #[must_use]
     pub fn refused(&self) -> usize {
-        self.shared.lock().map(|shared| shared.rejected).unwrap_or(0)
+        self.shared
+            .lock()
+            .map(|shared| shared.rejected)
+            .unwrap_or(0)
     }
 
     /// Messages to `to` accepted so far.
@@ -193,7 +196,11 @@ impl SmtpSink {
         let wanted = to.to_ascii_lowercase();
         self.received()
             .into_iter()
-            .filter(|mail| mail.to.iter().any(|rcpt| rcpt.to_ascii_lowercase() == wanted))
+            .filter(|mail| {
+                mail.to
+                    .iter()
+                    .any(|rcpt| rcpt.to_ascii_lowercase() == wanted)
+            })
             .collect()
     }
 
@@ -201,7 +208,12 @@ impl SmtpSink {
     ///
     /// # Errors
     /// When the messages do not arrive in time.
-    pub async fn wait_for(&self, to: &str, count: usize, timeout: Duration) -> anyhow::Result<Vec<ReceivedMail>> {
+    pub async fn wait_for(
+        &self,
+        to: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<ReceivedMail>> {
         let started = Instant::now();
         loop {
             let mails = self.received_by(to);
@@ -209,7 +221,10 @@ impl SmtpSink {
                 return Ok(mails);
             }
             if started.elapsed() > timeout {
-                anyhow::bail!("expected {count} mail(s) to {to} within {timeout:?}, got {}", mails.len());
+                anyhow::bail!(
+                    "expected {count} mail(s) to {to} within {timeout:?}, got {}",
+                    mails.len()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -107,31 +107,62 @@ mod tests {
     fn every_error_maps_to_its_spec_code() {
         let table: Vec<(Error, &str)> = vec![
             (Error::Unauthenticated, "UNAUTHENTICATED"),
-            (Error::Forbidden { required_role: Role::Admin }, "FORBIDDEN"),
+            (
+                Error::Forbidden {
+                    required_role: Role::Admin,
+                },
+                "FORBIDDEN",
+            ),
             (Error::NotFound("organization"), "NOT_FOUND"),
-            (Error::BadInput { field: "name", message: "x".into() }, "BAD_USER_INPUT"),
-            (Error::Conflict { field: Some("slug"), message: "x".into() }, "CONFLICT"),
+            (
+                Error::BadInput {
+                    field: "name",
+                    message: "x".into(),
+                },
+                "BAD_USER_INPUT",
+            ),
+            (
+                Error::Conflict {
+                    field: Some("slug"),
+                    message: "x".into(),
+                },
+                "CONFLICT",
+            ),
             (Error::LastOwner, "LAST_OWNER"),
-            (Error::PersonalOrganization("x".into()), "PERSONAL_ORGANIZATION"),
+            (
+                Error::PersonalOrganization("x".into()),
+                "PERSONAL_ORGANIZATION",
+            ),
             (Error::EmailMismatch, "EMAIL_MISMATCH"),
             (Error::InvitationNotPending, "INVITATION_NOT_PENDING"),
             (Error::InvitationExpired, "INVITATION_EXPIRED"),
             (Error::QuotaExceeded("x".into()), "QUOTA_EXCEEDED"),
-            (Error::RateLimited { retry_after_seconds: 60 }, "RATE_LIMITED"),
+            (
+                Error::RateLimited {
+                    retry_after_seconds: 60,
+                },
+                "RATE_LIMITED",
+            ),
             (Error::internal("boom: SELECT * FROM secrets"), "INTERNAL"),
         ];
         for (err, code) in table {
             assert_eq!(code_of(&err), code);
             let gql = to_graphql(err, "req-1");
             let ext = gql.extensions.expect("extensions");
-            assert_eq!(ext.get("code").map(ToString::to_string), Some(format!("\"{code}\"")));
+            assert_eq!(
+                ext.get("code").map(ToString::to_string),
+                Some(format!("\"{code}\""))
+            );
             if code == "INTERNAL" {
                 assert!(!gql.message.contains("SELECT"));
                 assert!(gql.message.contains("req-1"));
                 assert!(ext.get("requestId").is_some());
             }
             if code == "FORBIDDEN" {
-                assert_eq!(ext.get("requiredRole").map(ToString::to_string), Some("\"ADMIN\"".into()));
+                assert_eq!(
+                    ext.get("requiredRole").map(ToString::to_string),
+                    Some("\"ADMIN\"".into())
+                );
             }
             if code == "BAD_USER_INPUT" {
                 assert!(ext.get("field").is_some());

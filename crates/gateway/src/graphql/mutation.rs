@@ -12,7 +12,11 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// Mails a sign-in link. `true` for any valid address, known or not.
-    async fn request_sign_in(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<bool> {
+    async fn request_sign_in(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> async_graphql::Result<bool> {
         roster(ctx)?.request_sign_in(&email).await.gql(ctx)?;
         Ok(true)
     }
@@ -25,7 +29,10 @@ impl Mutation {
     ) -> async_graphql::Result<SessionObject> {
         let request = &scope(ctx)?.context;
         Ok(SessionObject(
-            roster(ctx)?.complete_sign_in(&token, request).await.gql(ctx)?,
+            roster(ctx)?
+                .complete_sign_in(&token, request)
+                .await
+                .gql(ctx)?,
         ))
     }
 

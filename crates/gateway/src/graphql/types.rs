@@ -175,7 +175,10 @@ impl OrganizationObject {
         let search = search
             .map(|term| term.trim().to_owned())
             .filter(|term| !term.is_empty());
-        if search.as_ref().is_some_and(|term| term.chars().count() > 100) {
+        if search
+            .as_ref()
+            .is_some_and(|term| term.chars().count() > 100)
+        {
             return Err(roster_service::Error::BadInput {
                 field: "search",
                 message: "search must be at most 100 characters".into(),
@@ -199,9 +202,11 @@ impl OrganizationObject {
                 filter,
             },
         );
-        connection.edges.extend(page.members.into_iter().map(|member| {
-            Edge::new(member.membership.id.to_string(), MemberObject(member))
-        }));
+        connection.edges.extend(
+            page.members
+                .into_iter()
+                .map(|member| Edge::new(member.membership.id.to_string(), MemberObject(member))),
+        );
         Ok(connection)
     }
 }
@@ -248,11 +253,16 @@ impl Viewer {
             .organizations_of(actor(ctx)?, first, after)
             .await
             .gql(ctx)?;
-        let mut connection =
-            Connection::with_additional_fields(after.is_some(), page.has_next_page, OrganizationTotal);
-        connection.edges.extend(page.organizations.into_iter().map(|view| {
-            Edge::new(view.membership.id.to_string(), OrganizationObject(view))
-        }));
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            OrganizationTotal,
+        );
+        connection.edges.extend(
+            page.organizations
+                .into_iter()
+                .map(|view| Edge::new(view.membership.id.to_string(), OrganizationObject(view))),
+        );
         Ok(connection)
     }
 }

@@ -54,7 +54,11 @@ pub async fn post(
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(_) => {
-            return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not valid JSON");
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the body is not valid JSON",
+            );
         }
     };
     if value.is_array() {
@@ -94,13 +98,21 @@ pub async fn get(
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(params)) = params else {
-        return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "malformed query string");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "malformed query string",
+        );
     };
     let Some(query) = params.query else {
         if state.config.http.graphiql {
             return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
         }
-        return json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL is switched off");
+        return json_error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "GraphiQL is switched off",
+        );
     };
     let mut request = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name {
@@ -112,7 +124,11 @@ pub async fn get(
                 request = request.variables(async_graphql::Variables::from_json(variables));
             }
             Err(_) => {
-                return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "variables is not valid JSON");
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    "variables is not valid JSON",
+                );
             }
         }
     }
@@ -195,14 +211,12 @@ async fn execute(
             request_error = true;
         }
     }
-    let status = if wants_graphql_response
-        && request_error
-        && response.data == async_graphql::Value::Null
-    {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status =
+        if wants_graphql_response && request_error && response.data == async_graphql::Value::Null {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
     let content_type = if wants_graphql_response {
         GRAPHQL_RESPONSE_JSON
     } else {
@@ -212,7 +226,11 @@ async fn execute(
         Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            )
         }
     }
 }

@@ -67,10 +67,21 @@ pub struct VerifyForm {
 /// `GET /auth/verify?token=`: a button that POSTs; the token is not spent here.
 pub async fn verify_page(State(state): State<AppState>, query: Query<TokenQuery>) -> Response {
     let Some(token) = query.token.as_deref().filter(|token| !token.is_empty()) else {
-        return message(StatusCode::BAD_REQUEST, "Sign-in link incomplete", "This link has no token. Open the link from your email again.");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in link incomplete",
+            "This link has no token. Open the link from your email again.",
+        );
     };
     let csrf = csrf_token(&state, "verify", token);
-    render(StatusCode::OK, &VerifyPage { title: "Sign in", token, csrf: &csrf })
+    render(
+        StatusCode::OK,
+        &VerifyPage {
+            title: "Sign in",
+            token,
+            csrf: &csrf,
+        },
+    )
 }
 
 /// `POST /auth/verify`: spends the token, sets the session cookie, shows where the user
@@ -82,13 +93,25 @@ pub async fn verify_submit(
     form: Result<Form<VerifyForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     if !same_origin(&state, &headers) {
-        return message(StatusCode::FORBIDDEN, "Request refused", "This form was submitted from another site.");
+        return message(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form was submitted from another site.",
+        );
     }
     let Ok(Form(form)) = form else {
-        return message(StatusCode::BAD_REQUEST, "Request refused", "The form was incomplete. Open the link from your email again.");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Request refused",
+            "The form was incomplete. Open the link from your email again.",
+        );
     };
     if !csrf_valid(&state, "verify", &form.token, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, "Request refused", "The form has expired or was tampered with. Open the link from your email again.");
+        return message(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form has expired or was tampered with. Open the link from your email again.",
+        );
     }
     let request = RequestContext {
         ip: client_ip(&state, Some(&peer), &headers),
@@ -115,7 +138,11 @@ pub async fn verify_submit(
                 "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
                 signed_in.token.expose(),
                 state.roster.config().session_ttl.num_seconds(),
-                if state.config.secure_cookies() { "; Secure" } else { "" }
+                if state.config.secure_cookies() {
+                    "; Secure"
+                } else {
+                    ""
+                }
             );
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
@@ -128,7 +155,11 @@ pub async fn verify_submit(
         Err(err) => {
             let request_id = super::request_id(&headers);
             tracing::error!(%request_id, error = %err, source = ?std::error::Error::source(&err), "sign-in page failed");
-            message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", &format!("Please try again. Request id: {request_id}"))
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                &format!("Please try again. Request id: {request_id}"),
+            )
         }
     }
 }
@@ -136,11 +167,25 @@ pub async fn verify_submit(
 /// `GET /dev/mailbox`: the saved messages when no SMTP server is configured.
 pub async fn dev_mailbox(State(state): State<AppState>) -> Response {
     match state.roster.dev_mailbox(100).await {
-        Ok(Some(entries)) => render(StatusCode::OK, &MailboxPage { title: "Dev mailbox", entries: &entries }),
-        Ok(None) => message(StatusCode::NOT_FOUND, "No dev mailbox", "Mail is sent over SMTP (ROSTER_SMTP_URL is set)."),
+        Ok(Some(entries)) => render(
+            StatusCode::OK,
+            &MailboxPage {
+                title: "Dev mailbox",
+                entries: &entries,
+            },
+        ),
+        Ok(None) => message(
+            StatusCode::NOT_FOUND,
+            "No dev mailbox",
+            "Mail is sent over SMTP (ROSTER_SMTP_URL is set).",
+        ),
         Err(err) => {
             tracing::error!(error = %err, source = ?std::error::Error::source(&err), "cannot list the dev mailbox");
-            message(StatusCode::INTERNAL_SERVER_ERROR, "Dev mailbox unreadable", "See the server log.")
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Dev mailbox unreadable",
+                "See the server log.",
+            )
         }
     }
 }
@@ -163,11 +208,18 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
 }
 
 fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    render(status, &MessagePage { title, message: text })
+    render(
+        status,
+        &MessagePage {
+            title,
+            message: text,
+        },
+    )
 }
 
 fn mac(state: &AppState, purpose: &str, value: &str) -> Option<Hmac<Sha256>> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(state.secret_key.expose_secret().as_bytes()).ok()?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(state.secret_key.expose_secret().as_bytes()).ok()?;
     mac.update(purpose.as_bytes());
     mac.update(b":");
     mac.update(value.as_bytes());
@@ -194,21 +246,29 @@ fn csrf_valid(state: &AppState, purpose: &str, value: &str, presented: &str) -> 
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
         .step_by(2)
-        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
         .collect()
 }
 
 /// A browser POST must come from our public origin; requests without `Origin` (older
 /// browsers, non-browser clients) are let through to the CSRF token check.
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) {
+    match headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+    {
         None => true,
-        Some(origin) => origin.trim_end_matches('/') == public_origin(&state.config.http.public_url),
+        Some(origin) => {
+            origin.trim_end_matches('/') == public_origin(&state.config.http.public_url)
+        }
     }
 }
 
