@@ -7,6 +7,7 @@
 mod support;
 
 mod http_surface;
+mod invitations;
 mod members;
 mod ops;
 mod organizations;

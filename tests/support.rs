@@ -213,3 +213,65 @@ pub fn code(body: &Value) -> &str {
         .as_str()
         .unwrap_or("")
 }
+
+/// The GraphQL selection tests use for invitations.
+pub const INVITATION_FIELDS: &str = "id email role status organizationName invitedBy { email } expiresAt delivery { status attempts lastError }";
+
+impl TestApp {
+    /// `inviteMember` as `inviter`; returns the whole response body.
+    pub async fn invite(&self, inviter: &SignedIn, org: &str, email: &str, role: &str) -> Value {
+        self.gql(
+            Some(&inviter.token),
+            &format!("mutation($o: ID!, $e: String!, $r: Role!) {{ inviteMember(organizationId: $o, email: $e, role: $r) {{ {INVITATION_FIELDS} }} }}"),
+            json!({ "o": org, "e": email, "r": role }),
+        )
+        .await
+    }
+
+    /// Invites `email` and returns the token from the invitation mail that arrives.
+    pub async fn invite_and_get_token(
+        &self,
+        inviter: &SignedIn,
+        org: &str,
+        email: &str,
+        role: &str,
+    ) -> String {
+        let before = self.smtp.received_by(email).len();
+        let body = self.invite(inviter, org, email, role).await;
+        assert!(body["data"]["inviteMember"]["id"].is_string(), "{body}");
+        let mails = self
+            .smtp
+            .wait_for(email, before + 1, MAIL_TIMEOUT)
+            .await
+            .expect("invitation mail");
+        invitation_token(&mails[before])
+    }
+
+    /// Invites `email` (signed in already) and has them accept by token.
+    pub async fn join(&self, inviter: &SignedIn, org: &str, member: &SignedIn, role: &str) {
+        let token = self
+            .invite_and_get_token(inviter, org, &member.email, role)
+            .await;
+        let body = self
+            .gql(
+                Some(&member.token),
+                "mutation($t: String) { acceptInvitation(token: $t) { member { role } } }",
+                json!({ "t": token }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["acceptInvitation"]["member"]["role"], role,
+            "{body}"
+        );
+    }
+}
+
+/// The token from an invitation mail's link (which stands alone on its line).
+pub fn invitation_token(mail: &test_support::ReceivedMail) -> String {
+    let link = mail
+        .links()
+        .into_iter()
+        .find(|link| link.contains("/invitations/"))
+        .unwrap_or_else(|| panic!("no invitation link in:\n{}", mail.decoded()));
+    link.rsplit('/').next().unwrap().to_owned()
+}

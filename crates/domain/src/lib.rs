@@ -6,6 +6,8 @@
 //! reads a clock or a random number generator: callers pass `now` and random bytes in.
 
 pub mod email;
+pub mod invitation;
+pub mod membership;
 pub mod model;
 pub mod organization;
 pub mod role;
@@ -13,6 +15,8 @@ pub mod slug;
 pub mod token;
 
 pub use email::{EmailAddress, EmailError};
+pub use invitation::{Invitation, InvitationError, InvitationStatus};
+pub use membership::MembershipRuleError;
 pub use model::{Member, Membership, Organization, OrganizationView, User};
 pub use organization::{OrgName, OrgNameError, OrganizationKind, OrganizationRuleError};
 pub use role::{Action, Role, RoleError};

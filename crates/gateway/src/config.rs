@@ -50,6 +50,7 @@ pub struct AuthConfig {
     pub secret_key: Option<SecretString>,
     pub sign_in_ttl_minutes: i64,
     pub session_ttl_days: i64,
+    pub invitation_ttl_days: i64,
 }
 
 /// Request bounds and rate limits.
@@ -61,6 +62,8 @@ pub struct LimitsConfig {
     pub query_aliases: usize,
     pub sign_in_per_address: u64,
     pub sign_in_window_minutes: i64,
+    pub invitations_per_hour: u64,
+    pub reinvite_cooldown_seconds: i64,
 }
 
 /// A variable that is set but cannot be used.
@@ -142,6 +145,7 @@ impl Config {
                 secret_key: get("ROSTER_SECRET_KEY").map(SecretString::from),
                 sign_in_ttl_minutes: parse(&get, "ROSTER_SIGN_IN_TTL_MINUTES", "15")?,
                 session_ttl_days: parse(&get, "ROSTER_SESSION_TTL_DAYS", "30")?,
+                invitation_ttl_days: parse(&get, "ROSTER_INVITATION_TTL_DAYS", "7")?,
             },
             limits: LimitsConfig {
                 body_bytes: 1024 * 1024,
@@ -150,6 +154,8 @@ impl Config {
                 query_aliases: parse(&get, "ROSTER_QUERY_MAX_ALIASES", "30")?,
                 sign_in_per_address: parse(&get, "ROSTER_SIGN_IN_LIMIT", "5")?,
                 sign_in_window_minutes: parse(&get, "ROSTER_SIGN_IN_WINDOW_MINUTES", "15")?,
+                invitations_per_hour: parse(&get, "ROSTER_INVITATION_LIMIT", "100")?,
+                reinvite_cooldown_seconds: parse(&get, "ROSTER_REINVITE_COOLDOWN_SECONDS", "60")?,
             },
         })
     }
@@ -162,6 +168,10 @@ impl Config {
         service.session_ttl = chrono::Duration::days(self.auth.session_ttl_days);
         service.sign_in_limit = self.limits.sign_in_per_address;
         service.sign_in_window = chrono::Duration::minutes(self.limits.sign_in_window_minutes);
+        service.invitation_ttl = chrono::Duration::days(self.auth.invitation_ttl_days);
+        service.invitation_limit = self.limits.invitations_per_hour;
+        service.reinvite_cooldown =
+            chrono::Duration::seconds(self.limits.reinvite_cooldown_seconds);
         service.delivery_poll = self.mail.delivery_poll;
         service.delivery_backoff = self.mail.delivery_backoff;
         service

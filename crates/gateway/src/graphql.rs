@@ -3,7 +3,9 @@
 //! case, map the result.
 
 pub mod error;
+mod invitation_types;
 mod limits;
+mod membership;
 mod mutation;
 mod query;
 mod types;
@@ -32,12 +34,16 @@ pub struct RequestScope {
 /// checked by the HTTP handler before execution).
 #[must_use]
 pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .data(roster)
-        .limit_depth(config.limits.query_depth)
-        .limit_complexity(config.limits.query_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(8);
+    let mut builder = Schema::build(
+        query::Query,
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .data(roster)
+    .limit_depth(config.limits.query_depth)
+    .limit_complexity(config.limits.query_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(8);
     if !config.http.introspection {
         builder = builder.disable_introspection();
     }
@@ -47,9 +53,13 @@ pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
 /// The schema in SDL, for `cargo xtask schema`.
 #[must_use]
 pub fn sdl() -> String {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::Query,
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 pub(crate) fn roster<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Roster> {

@@ -2,6 +2,7 @@
 //! metrics, panic catching, body limit), and the client address.
 
 mod graphql;
+mod invitation_page;
 mod ops;
 mod pages;
 
@@ -13,7 +14,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -32,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/auth/verify", get(pages::verify_page).post(pages::verify_submit))
         .route("/dev/mailbox", get(pages::dev_mailbox))
+        .route("/invitations/{token}", get(invitation_page::show))
+        .route("/invitations/{token}/accept", post(invitation_page::accept))
+        .route("/invitations/{token}/decline", post(invitation_page::decline))
+        .route("/invitations/{token}/switch", post(invitation_page::switch))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(CatchPanicLayer::custom(ops::panic_response))

@@ -12,3 +12,25 @@ mod transport;
 pub use dev_mailbox::{MailboxEntry, list as list_dev_mailbox};
 pub use message::{Mail, RenderError};
 pub use transport::{MailConfigError, Mailer, SendError};
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use roster_domain::EmailAddress;
+
+    proptest! {
+        /// Every address the domain accepts is one lettre can send to.
+        #[test]
+        fn domain_addresses_are_lettre_addresses(
+            local in "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]{1,20}(\\.[a-zA-Z0-9_-]{1,10})?",
+            domain in "[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?\\.[a-z]{2,6}",
+            noise in "\\PC{0,30}",
+        ) {
+            for candidate in [format!("{local}@{domain}"), noise] {
+                if let Ok(email) = EmailAddress::parse(&candidate) {
+                    prop_assert!(email.as_str().parse::<lettre::Address>().is_ok(), "{}", email);
+                }
+            }
+        }
+    }
+}

@@ -15,6 +15,16 @@ pub enum Mail {
         link: String,
         expires_in_minutes: i64,
     },
+    /// An invitation to join an organization.
+    Invitation {
+        to: String,
+        link: String,
+        organization: String,
+        inviter: Option<String>,
+        role: String,
+        /// Human-readable expiry, e.g. `2026-11-29 12:00 UTC`.
+        expires: String,
+    },
 }
 
 /// A template failed to render (a bug, never user input).
@@ -42,6 +52,26 @@ struct SignInHtml<'a> {
     expires_in_minutes: i64,
 }
 
+#[derive(Template)]
+#[template(path = "invitation.txt")]
+struct InvitationText<'a> {
+    link: &'a str,
+    organization: &'a str,
+    inviter: Option<&'a str>,
+    role: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationHtml<'a> {
+    link: &'a str,
+    organization: &'a str,
+    inviter: Option<&'a str>,
+    role: &'a str,
+    expires: &'a str,
+}
+
 /// A rendered message.
 pub(crate) struct Rendered {
     pub subject: String,
@@ -55,6 +85,7 @@ impl Mail {
     pub fn kind(&self) -> &'static str {
         match self {
             Mail::SignIn { .. } => "sign_in",
+            Mail::Invitation { .. } => "invitation",
         }
     }
 
@@ -62,7 +93,7 @@ impl Mail {
     #[must_use]
     pub fn recipient(&self) -> &str {
         match self {
-            Mail::SignIn { to, .. } => to,
+            Mail::SignIn { to, .. } | Mail::Invitation { to, .. } => to,
         }
     }
 
@@ -70,7 +101,7 @@ impl Mail {
     #[must_use]
     pub fn link(&self) -> &str {
         match self {
-            Mail::SignIn { link, .. } => link,
+            Mail::SignIn { link, .. } | Mail::Invitation { link, .. } => link,
         }
     }
 
@@ -101,6 +132,38 @@ impl Mail {
                 .render()
                 .map_err(wrap)?,
             }),
+            Mail::Invitation {
+                link,
+                organization,
+                inviter,
+                role,
+                expires,
+                ..
+            } => {
+                let inviter = inviter.as_deref();
+                // The subject is a header, not HTML: lettre encodes it, nothing to escape.
+                Ok(Rendered {
+                    subject: format!("You're invited to join {organization} on Roster"),
+                    text: InvitationText {
+                        link,
+                        organization,
+                        inviter,
+                        role,
+                        expires,
+                    }
+                    .render()
+                    .map_err(wrap)?,
+                    html: InvitationHtml {
+                        link,
+                        organization,
+                        inviter,
+                        role,
+                        expires,
+                    }
+                    .render()
+                    .map_err(wrap)?,
+                })
+            }
         }
     }
 }
@@ -128,6 +191,34 @@ mod tests {
                 || rendered.html.contains("a&amp;b@example.com")
         );
         assert!(!rendered.html.contains("a&b@"));
+    }
+
+    #[test]
+    fn invitation_mail_names_org_inviter_and_role_and_escapes_html() {
+        let mail = Mail::Invitation {
+            to: "eve@example.com".into(),
+            link: "http://localhost:8080/invitations/rsv_abc".into(),
+            organization: "<script>alert(1)</script>".into(),
+            inviter: Some("ada@example.com".into()),
+            role: "ADMIN".into(),
+            expires: "2026-11-29 12:00 UTC".into(),
+        };
+        let rendered = mail.render().unwrap();
+        assert!(
+            rendered
+                .text
+                .lines()
+                .any(|line| line == "http://localhost:8080/invitations/rsv_abc")
+        );
+        assert!(
+            rendered
+                .text
+                .contains("ada@example.com invited you to join <script>alert(1)</script> as ADMIN")
+        );
+        assert!(!rendered.html.contains("<script>"));
+        assert!(
+            rendered.html.contains("&#60;script&#62;") || rendered.html.contains("&lt;script&gt;")
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! them into domain types.
 
 pub mod audit_events;
+pub mod invitations;
 pub mod memberships;
 pub mod organizations;
 pub mod outbox;

@@ -9,6 +9,7 @@ mod entity;
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod invitations;
 pub mod memberships;
 pub mod organizations;
 pub mod outbox;

@@ -182,3 +182,55 @@ fn escape_like(term: &str) -> String {
     }
     escaped
 }
+
+/// Changes a member's role.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn update_role<C: ConnectionTrait>(
+    db: &C,
+    membership_id: Uuid,
+    role: Role,
+) -> RepoResult<Membership> {
+    let model = memberships::ActiveModel {
+        id: Set(membership_id),
+        role: Set(role.as_str().to_owned()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    to_domain(model)
+}
+
+/// Removes a membership and lowers the organization's counter in the same transaction.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn delete<C: ConnectionTrait>(db: &C, membership: &Membership) -> RepoResult<()> {
+    let result = memberships::Entity::delete_by_id(membership.id)
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        organizations::Entity::update_many()
+            .col_expr(
+                organizations::Column::MemberCount,
+                Expr::col(organizations::Column::MemberCount).sub(1),
+            )
+            .filter(organizations::Column::Id.eq(membership.organization_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many owners the organization has (read under the organization's lock).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn count_owners<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> RepoResult<u64> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::Role.eq(Role::Owner.as_str()))
+        .count(db)
+        .await?)
+}

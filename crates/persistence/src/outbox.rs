@@ -199,3 +199,86 @@ pub async fn status_counts<C: ConnectionTrait>(db: &C) -> RepoResult<(u64, u64, 
     }
     Ok((counts[0], counts[1], counts[2]))
 }
+
+/// Drops still-queued, unclaimed messages about `subject_id` (a refreshed or revoked
+/// invitation's old mail, whose link no longer works).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn supersede_queued<C: ConnectionTrait>(
+    db: &C,
+    subject_id: Uuid,
+    now: DateTime<Utc>,
+) -> RepoResult<u64> {
+    let result = outbox::Entity::delete_many()
+        .filter(outbox::Column::SubjectId.eq(subject_id))
+        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(
+            Condition::any()
+                .add(outbox::Column::LockedUntil.is_null())
+                .add(outbox::Column::LockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Messages of `kind` queued for `organization_id` since `since` (invitation rate limit).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn count_since<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    kind: &str,
+    since: DateTime<Utc>,
+) -> RepoResult<u64> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::OrganizationId.eq(organization_id))
+        .filter(outbox::Column::Kind.eq(kind))
+        .filter(outbox::Column::CreatedAt.gt(since))
+        .count(db)
+        .await?)
+}
+
+/// The delivery state of the newest message about a subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// `QUEUED`, `SENT` or `FAILED`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// The newest message's delivery state for each of `subject_ids` (one statement).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn deliveries<C: ConnectionTrait>(
+    db: &C,
+    subject_ids: &[Uuid],
+) -> RepoResult<std::collections::HashMap<Uuid, Delivery>> {
+    let mut found = std::collections::HashMap::new();
+    if subject_ids.is_empty() {
+        return Ok(found);
+    }
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::SubjectId.is_in(subject_ids.iter().copied()))
+        .order_by_asc(outbox::Column::Id)
+        .all(db)
+        .await?;
+    // Ascending ids: later (newer) messages overwrite older ones.
+    for row in rows {
+        if let Some(subject) = row.subject_id {
+            found.insert(
+                subject,
+                Delivery {
+                    status: row.status,
+                    attempts: row.attempts,
+                    last_error: row.last_error,
+                },
+            );
+        }
+    }
+    Ok(found)
+}

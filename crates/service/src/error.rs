@@ -1,7 +1,10 @@
 //! Why a use case refused, named after the rule. The gateway maps each variant to one of
 //! SPEC's error codes; messages here are safe to show to the caller.
 
-use roster_domain::{EmailError, OrgNameError, OrganizationRuleError, Role, SlugError};
+use roster_domain::{
+    EmailError, InvitationError, MembershipRuleError, OrgNameError, OrganizationRuleError, Role,
+    SlugError,
+};
 use roster_persistence::{DbErr, RepoError};
 
 /// A refused or failed use case.
@@ -104,6 +107,27 @@ impl From<OrganizationRuleError> for Error {
                 Error::PersonalOrganization(err.to_string())
             }
             OrganizationRuleError::ConfirmNameMismatch => Error::bad_input("confirmName", err),
+        }
+    }
+}
+
+impl From<InvitationError> for Error {
+    fn from(err: InvitationError) -> Self {
+        match err {
+            InvitationError::NotPending => Error::InvitationNotPending,
+            InvitationError::Expired => Error::InvitationExpired,
+            InvitationError::EmailMismatch => Error::EmailMismatch,
+        }
+    }
+}
+
+impl From<MembershipRuleError> for Error {
+    fn from(err: MembershipRuleError) -> Self {
+        match err {
+            MembershipRuleError::Forbidden { required } => Error::Forbidden {
+                required_role: required,
+            },
+            MembershipRuleError::LastOwner => Error::LastOwner,
         }
     }
 }

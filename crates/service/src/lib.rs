@@ -11,6 +11,8 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+mod invitations;
+mod members;
 mod organizations;
 mod random;
 mod sessions;
@@ -25,8 +27,10 @@ pub use clock::{Clock, OffsetClock, SystemClock};
 pub use config::ServiceConfig;
 pub use delivery::DeliveryWorker;
 pub use error::{Error, Result};
+pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
 pub use organizations::{MemberFilter, MemberPage, OrganizationKey, OrganizationPage};
 pub use roster_mailer::MailboxEntry;
+pub use roster_persistence::outbox::Delivery;
 pub use sessions::{Actor, SignedIn};
 
 /// Where a request came from, recorded with every audit event it causes.

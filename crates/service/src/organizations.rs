@@ -280,7 +280,7 @@ impl Roster {
         after: Option<Uuid>,
     ) -> Result<MemberPage> {
         let limit = page_size(first)?;
-        self.require_member(actor, organization_id, Action::ReadOrganization)
+        self.require_role(actor, organization_id, Action::ReadOrganization)
             .await?;
         let mut members =
             memberships::page(&self.db, organization_id, filter, after, limit + 1).await?;
@@ -309,12 +309,12 @@ impl Roster {
                 .ok_or(Error::NotFound("organization"))?;
             return Ok(u64::try_from(view.organization.member_count).unwrap_or(0));
         }
-        self.require_member(actor, organization_id, Action::ReadOrganization)
+        self.require_role(actor, organization_id, Action::ReadOrganization)
             .await?;
         Ok(memberships::count(&self.db, organization_id, filter).await?)
     }
 
-    async fn require_member(
+    pub(crate) async fn require_role(
         &self,
         actor: &Actor,
         organization_id: Uuid,

@@ -207,7 +207,7 @@ impl Roster {
         Ok(signed_in)
     }
 
-    async fn create_user<C: ConnectionTrait>(
+    pub(crate) async fn create_user<C: ConnectionTrait>(
         &self,
         txn: &C,
         email: &str,
@@ -255,7 +255,7 @@ impl Roster {
         Ok(user)
     }
 
-    async fn open_session<C: ConnectionTrait>(
+    pub(crate) async fn open_session<C: ConnectionTrait>(
         &self,
         txn: &C,
         user: User,

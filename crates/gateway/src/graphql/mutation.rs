@@ -6,11 +6,16 @@ use super::error::ResultExt;
 use super::types::{OrganizationObject, SessionObject};
 use super::{actor, parse_id, roster, scope};
 
-/// Changes.
-pub struct Mutation;
+/// Every mutation: identity and organizations here, memberships in `membership.rs`.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(IdentityMutation, super::membership::MembershipMutation);
+
+/// Sign-in and organization mutations.
+#[derive(Default)]
+pub struct IdentityMutation;
 
 #[Object]
-impl Mutation {
+impl IdentityMutation {
     /// Mails a sign-in link. `true` for any valid address, known or not.
     async fn request_sign_in(
         &self,

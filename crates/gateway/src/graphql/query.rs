@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object};
 use roster_service::OrganizationKey;
 
 use super::error::ResultExt;
+use super::invitation_types::InvitationPreview;
 use super::types::{OrganizationObject, Viewer};
 use super::{actor, parse_id, roster};
 
@@ -46,5 +47,19 @@ impl Query {
             .await
             .gql(ctx)?
             .map(OrganizationObject))
+    }
+
+    /// What an invitation link leads to (public: the token is the credential). Never
+    /// spends the token; null for unknown tokens.
+    async fn invitation_preview(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<Option<InvitationPreview>> {
+        Ok(roster(ctx)?
+            .invitation_preview(&token)
+            .await
+            .gql(ctx)?
+            .map(InvitationPreview))
     }
 }

@@ -161,6 +161,46 @@ impl OrganizationObject {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.organization.created_at
     }
+    /// The organization's invitations, newest first (admins).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<super::invitation_types::GqlInvitationStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        Connection<
+            String,
+            super::invitation_types::InvitationObject,
+            super::invitation_types::InvitationTotal,
+        >,
+    > {
+        let after = parse_cursor(ctx, after.as_deref())?;
+        let status = status.map(roster_domain::InvitationStatus::from);
+        let organization_id = self.0.organization.id;
+        let page = roster(ctx)?
+            .organization_invitations(actor(ctx)?, organization_id, status, first, after)
+            .await
+            .gql(ctx)?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            super::invitation_types::InvitationTotal {
+                organization_id,
+                status,
+            },
+        );
+        connection
+            .edges
+            .extend(page.invitations.into_iter().map(|view| {
+                Edge::new(
+                    view.invitation.id.to_string(),
+                    super::invitation_types::InvitationObject(view),
+                )
+            }));
+        Ok(connection)
+    }
     /// Members in the order they joined. `search` matches email or display name.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn members(
@@ -239,6 +279,26 @@ impl Viewer {
             .await
             .gql(ctx)?
             .map(OrganizationObject))
+    }
+    /// Invitations addressed to the caller that they can still accept.
+    async fn pending_invitations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::invitation_types::InvitationObject>> {
+        Ok(roster(ctx)?
+            .pending_invitations(actor(ctx)?)
+            .await
+            .gql(ctx)?
+            .into_iter()
+            .map(super::invitation_types::InvitationObject)
+            .collect())
+    }
+    /// How many invitations wait for the caller (the badge).
+    async fn pending_invitation_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        roster(ctx)?
+            .pending_invitation_count(actor(ctx)?)
+            .await
+            .gql(ctx)
     }
     /// The caller's organizations with their role, in the order they joined.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]

@@ -19,7 +19,7 @@ use sha2::Sha256;
 use super::client_ip;
 use crate::app::AppState;
 
-const SESSION_COOKIE: &str = "roster_session";
+pub(crate) const SESSION_COOKIE: &str = "roster_session";
 
 #[derive(Template)]
 #[template(path = "verify.html")]
@@ -190,7 +190,7 @@ pub async fn dev_mailbox(State(state): State<AppState>) -> Response {
     }
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();
@@ -207,7 +207,7 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-fn message(status: StatusCode, title: &str, text: &str) -> Response {
+pub(crate) fn message(status: StatusCode, title: &str, text: &str) -> Response {
     render(
         status,
         &MessagePage {
@@ -226,7 +226,7 @@ fn mac(state: &AppState, purpose: &str, value: &str) -> Option<Hmac<Sha256>> {
     Some(mac)
 }
 
-fn csrf_token(state: &AppState, purpose: &str, value: &str) -> String {
+pub(crate) fn csrf_token(state: &AppState, purpose: &str, value: &str) -> String {
     mac(state, purpose, value)
         .map(|mac| {
             mac.finalize()
@@ -238,7 +238,7 @@ fn csrf_token(state: &AppState, purpose: &str, value: &str) -> String {
         .unwrap_or_default()
 }
 
-fn csrf_valid(state: &AppState, purpose: &str, value: &str, presented: &str) -> bool {
+pub(crate) fn csrf_valid(state: &AppState, purpose: &str, value: &str, presented: &str) -> bool {
     let Some(bytes) = decode_hex(presented) else {
         return false;
     };
@@ -260,7 +260,7 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 
 /// A browser POST must come from our public origin; requests without `Origin` (older
 /// browsers, non-browser clients) are let through to the CSRF token check.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     match headers
         .get(header::ORIGIN)
         .and_then(|value| value.to_str().ok())
@@ -278,4 +278,18 @@ fn public_origin(public_url: &str) -> &str {
         Some(slash) => &public_url[..after_scheme + slash],
         None => public_url,
     }
+}
+
+/// The `Set-Cookie` value for a page session: `HttpOnly; SameSite=Lax`, `Secure` behind
+/// HTTPS.
+pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        state.roster.config().session_ttl.num_seconds(),
+        if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
 }

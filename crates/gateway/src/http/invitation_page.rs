@@ -1,0 +1,321 @@
+//! The invitee's page, `GET /invitations/{token}`, and its forms. A GET never spends the
+//! token (mail scanners fetch every link); Accept and Decline are POSTs carrying a CSRF
+//! token and checked against our `Origin`. Accepting while signed out signs the invitee in
+//! with a session cookie; signed in as another address gives a way to switch.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use roster_domain::InvitationStatus;
+use roster_service::{Actor, InvitationRef, InvitationView, RequestContext};
+use serde::Deserialize;
+
+use super::pages::{
+    SESSION_COOKIE, csrf_token, csrf_valid, message, render, same_origin, session_cookie,
+};
+use super::{client_ip, request_id};
+use crate::app::AppState;
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationPage<'a> {
+    title: &'a str,
+    token: &'a str,
+    csrf: &'a str,
+    organization: &'a str,
+    inviter: Option<&'a str>,
+    email: &'a str,
+    role: &'a str,
+    status: &'a str,
+    expires: String,
+    pending: bool,
+    closed_reason: &'a str,
+    signed_in_as: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "joined.html")]
+struct JoinedPage<'a> {
+    title: &'a str,
+    organization: &'a str,
+    role: &'a str,
+    email: &'a str,
+}
+
+/// The forms' body.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+const PURPOSE: &str = "invitation";
+
+/// `GET /invitations/{token}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let view = match state.roster.invitation_preview(&token).await {
+        Ok(Some(view)) => view,
+        Ok(None) => {
+            return message(
+                StatusCode::NOT_FOUND,
+                "Invitation not found",
+                "This invitation link is not valid. Ask for a new invitation.",
+            );
+        }
+        Err(err) => return internal(&headers, &err),
+    };
+    let actor = cookie_actor(&state, &headers).await;
+    page(&state, &token, &view, actor.as_ref(), StatusCode::OK)
+}
+
+fn page(
+    state: &AppState,
+    token: &str,
+    view: &InvitationView,
+    actor: Option<&Actor>,
+    status: StatusCode,
+) -> Response {
+    let csrf = csrf_token(state, PURPOSE, token);
+    let signed_in_as = actor
+        .map(|actor| actor.user.email.as_str())
+        .filter(|email| *email != view.invitation.email);
+    let closed_reason = match view.status {
+        InvitationStatus::Pending => "",
+        InvitationStatus::Accepted => "This invitation was already accepted.",
+        InvitationStatus::Declined => "This invitation was declined.",
+        InvitationStatus::Revoked => {
+            "This invitation was revoked by the organization. Ask for a new one."
+        }
+        InvitationStatus::Expired => "This invitation has expired. Ask for a new one.",
+    };
+    render(
+        status,
+        &InvitationPage {
+            title: "Invitation",
+            token,
+            csrf: &csrf,
+            organization: &view.organization_name,
+            inviter: view.inviter.as_ref().map(|user| user.email.as_str()),
+            email: &view.invitation.email,
+            role: view.invitation.role.as_str(),
+            status: view.status.as_str(),
+            expires: view
+                .invitation
+                .expires_at
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+            pending: view.status == InvitationStatus::Pending,
+            closed_reason,
+            signed_in_as,
+        },
+    )
+}
+
+/// `POST /invitations/{token}/accept`.
+pub async fn accept(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if let Some(refused) = refuse(
+        &state,
+        &token,
+        &headers,
+        form.as_ref().ok().map(|Form(form)| form),
+    ) {
+        return refused;
+    }
+    let actor = cookie_actor(&state, &headers).await;
+    let request = request_context(&state, &peer, &headers);
+    match state
+        .roster
+        .accept_invitation(actor.as_ref(), InvitationRef::Token(&token), &request)
+        .await
+    {
+        Ok(accepted) => {
+            let mut response = render(
+                StatusCode::OK,
+                &JoinedPage {
+                    title: "Welcome",
+                    organization: &accepted.organization.organization.name,
+                    role: accepted.member.membership.role.as_str(),
+                    email: &accepted.member.user.email,
+                },
+            );
+            if let Some(session) = &accepted.session
+                && let Ok(cookie) =
+                    HeaderValue::from_str(&session_cookie(&state, session.token.expose()))
+            {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(err) => answer_error(&state, &token, actor.as_ref(), &headers, &err).await,
+    }
+}
+
+/// `POST /invitations/{token}/decline`.
+pub async fn decline(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if let Some(refused) = refuse(
+        &state,
+        &token,
+        &headers,
+        form.as_ref().ok().map(|Form(form)| form),
+    ) {
+        return refused;
+    }
+    let actor = cookie_actor(&state, &headers).await;
+    let request = request_context(&state, &peer, &headers);
+    match state
+        .roster
+        .decline_invitation(actor.as_ref(), InvitationRef::Token(&token), &request)
+        .await
+    {
+        Ok(view) => message(
+            StatusCode::OK,
+            "Invitation declined",
+            &format!("You declined the invitation to {}.", view.organization_name),
+        ),
+        Err(err) => answer_error(&state, &token, actor.as_ref(), &headers, &err).await,
+    }
+}
+
+/// `POST /invitations/{token}/switch`: signs out of the page's session, back to the page.
+pub async fn switch(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if let Some(refused) = refuse(
+        &state,
+        &token,
+        &headers,
+        form.as_ref().ok().map(|Form(form)| form),
+    ) {
+        return refused;
+    }
+    if let Some(actor) = cookie_actor(&state, &headers).await
+        && let Err(err) = state.roster.sign_out(&actor).await
+    {
+        return internal(&headers, &err);
+    }
+    let mut response = Redirect::to(&format!("/invitations/{token}")).into_response();
+    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn refuse(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+    form: Option<&CsrfForm>,
+) -> Option<Response> {
+    if !same_origin(state, headers) {
+        return Some(message(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form was submitted from another site.",
+        ));
+    }
+    match form {
+        Some(form) if csrf_valid(state, PURPOSE, token, &form.csrf) => None,
+        _ => Some(message(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form has expired or was tampered with. Open the link from your email again.",
+        )),
+    }
+}
+
+async fn answer_error(
+    state: &AppState,
+    token: &str,
+    actor: Option<&Actor>,
+    headers: &HeaderMap,
+    err: &roster_service::Error,
+) -> Response {
+    use roster_service::Error;
+    match err {
+        Error::EmailMismatch | Error::InvitationNotPending | Error::InvitationExpired => {
+            // Show the page again: it explains the state and offers the way out.
+            match state.roster.invitation_preview(token).await {
+                Ok(Some(view)) => {
+                    let status = if matches!(err, Error::EmailMismatch) {
+                        StatusCode::FORBIDDEN
+                    } else {
+                        StatusCode::CONFLICT
+                    };
+                    page(state, token, &view, actor, status)
+                }
+                Ok(None) => message(
+                    StatusCode::NOT_FOUND,
+                    "Invitation not found",
+                    "This invitation link is not valid.",
+                ),
+                Err(err) => internal(headers, &err),
+            }
+        }
+        Error::NotFound(_) => message(
+            StatusCode::NOT_FOUND,
+            "Invitation not found",
+            "This invitation link is not valid. Ask for a new invitation.",
+        ),
+        other => internal(headers, other),
+    }
+}
+
+fn internal(headers: &HeaderMap, err: &roster_service::Error) -> Response {
+    let request_id = request_id(headers);
+    tracing::error!(%request_id, error = %err, source = ?std::error::Error::source(err), "invitation page failed");
+    message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        &format!("Please try again. Request id: {request_id}"),
+    )
+}
+
+fn request_context(
+    state: &AppState,
+    peer: &ConnectInfo<SocketAddr>,
+    headers: &HeaderMap,
+) -> RequestContext {
+    RequestContext {
+        ip: client_ip(state, Some(peer), headers),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(512).collect()),
+    }
+}
+
+/// The actor behind the page's session cookie, if it is still valid.
+async fn cookie_actor(state: &AppState, headers: &HeaderMap) -> Option<Actor> {
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())?;
+    state.roster.authenticate(&token).await.ok().flatten()
+}

@@ -1,0 +1,649 @@
+//! Invitation use cases: invite (or refresh a pending invitation), resend, revoke, preview
+//! by token, the invitee's pending list, accept and decline (by id when signed in, by token
+//! from the link, which also signs the invitee in). Every change runs under the
+//! organization's lock, so concurrent invites and accepts serialize.
+
+use chrono::{DateTime, Utc};
+use roster_domain::membership::check_invite;
+use roster_domain::{
+    Action, EmailAddress, Invitation, InvitationStatus, Member, OrganizationKind, OrganizationView,
+    Role, TokenHash, User,
+};
+use roster_mailer::Mail;
+use roster_persistence::invitations::{InvitationDetails, NewInvitation};
+use roster_persistence::organizations::OrganizationKey;
+use roster_persistence::outbox::{Delivery, NewMessage};
+use roster_persistence::{
+    audit, begin_write, invitations, lock_key, memberships, organizations, outbox, users,
+};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::organizations::page_size;
+use crate::sessions::{Actor, SignedIn};
+use crate::{RequestContext, Roster, audit as audit_event, random};
+
+const INVITATION_PREFIX: &str = "rsv_";
+
+/// How an invitee points at an invitation.
+#[derive(Debug, Clone, Copy)]
+pub enum InvitationRef<'a> {
+    Id(Uuid),
+    Token(&'a str),
+}
+
+/// An invitation with the details its readers see.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    pub invitation: Invitation,
+    pub status: InvitationStatus,
+    pub organization_name: String,
+    pub inviter: Option<User>,
+    /// The newest mail's delivery state (admins' view); `None` when none was queued.
+    pub delivery: Option<Delivery>,
+}
+
+/// A page of an organization's invitations (newest first).
+#[derive(Debug, Clone)]
+pub struct InvitationPage {
+    pub invitations: Vec<InvitationView>,
+    pub has_next_page: bool,
+}
+
+/// What accepting gives back.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub member: Member,
+    pub organization: OrganizationView,
+    /// Set when the invitee was signed out: following the link signed them in.
+    pub session: Option<SignedIn>,
+}
+
+impl Roster {
+    /// Invites `email` to the organization as `role`; re-inviting a pending address
+    /// refreshes that invitation (new token and expiry, mail resent) instead of adding one.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (below admin, or `role` above the inviter's),
+    /// `PersonalOrganization`, `Conflict` for current members, `RateLimited`, `BadInput`.
+    pub async fn invite_member(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        email: &str,
+        role: Role,
+        request: &RequestContext,
+    ) -> Result<InvitationView> {
+        let email = EmailAddress::parse(email)?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, actor, organization_id).await?;
+        check_invite(view.membership.role, role)?;
+        if view.organization.kind == OrganizationKind::Personal {
+            return Err(Error::PersonalOrganization(
+                "nobody can be invited into a personal organization".into(),
+            ));
+        }
+        if let Some(user) = users::find_by_email(&txn, email.as_str()).await?
+            && memberships::find(&txn, organization_id, user.id)
+                .await?
+                .is_some()
+        {
+            return Err(Error::Conflict {
+                field: Some("email"),
+                message: format!("{email} is already a member of this organization"),
+            });
+        }
+        let existing = invitations::find_pending(&txn, organization_id, email.as_str()).await?;
+        if let Some(existing) = &existing
+            && now - existing.updated_at < self.config.reinvite_cooldown
+            && existing.role == role
+            && existing.status_at(now) == InvitationStatus::Pending
+        {
+            // Sent a moment ago: answer with it rather than mailing again.
+            txn.commit().await?;
+            return self.view_of(existing.clone(), &view).await;
+        }
+        self.check_invitation_rate(&txn, organization_id, now)
+            .await?;
+        let token = random::token(INVITATION_PREFIX)?;
+        let expires_at = now + self.config.invitation_ttl;
+        let invitation = match existing {
+            Some(existing) => {
+                outbox::supersede_queued(&txn, existing.id, now).await?;
+                invitations::refresh(
+                    &txn,
+                    existing.id,
+                    &token.hash(),
+                    role,
+                    actor.user.id,
+                    expires_at,
+                    now,
+                )
+                .await?
+            }
+            None => invitations::insert(
+                &txn,
+                NewInvitation {
+                    organization_id,
+                    email: email.as_str(),
+                    role,
+                    token_hash: &token.hash(),
+                    invited_by: actor.user.id,
+                    expires_at,
+                    now,
+                },
+            )
+            .await
+            .map_err(|err| match err {
+                roster_persistence::RepoError::Conflict(_) => Error::Conflict {
+                    field: Some("email"),
+                    message: "an invitation for this address was just created; try again".into(),
+                },
+                other => Error::from(other),
+            })?,
+        };
+        self.enqueue_invitation(
+            &txn,
+            &invitation,
+            &view,
+            &actor.user.email,
+            token.expose(),
+            now,
+        )
+        .await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "member.invited",
+                organization_id,
+                &actor.user,
+                Some(invitation.id),
+                serde_json::json!({ "email": invitation.email, "role": role.as_str() }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        self.outbox_signal.notify_one();
+        self.view_of(invitation, &view).await
+    }
+
+    /// Sends a pending (or expired) invitation again with a new token and a new expiry.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` below admin, `InvitationNotPending` once answered or
+    /// revoked, `RateLimited`.
+    pub async fn resend_invitation(
+        &self,
+        actor: &Actor,
+        invitation_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<InvitationView> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (invitation, view) = self.managed_invitation(&txn, actor, invitation_id).await?;
+        if invitation.stored_status != InvitationStatus::Pending {
+            return Err(Error::InvitationNotPending);
+        }
+        self.check_invitation_rate(&txn, invitation.organization_id, now)
+            .await?;
+        outbox::supersede_queued(&txn, invitation.id, now).await?;
+        let token = random::token(INVITATION_PREFIX)?;
+        let invitation = invitations::refresh(
+            &txn,
+            invitation.id,
+            &token.hash(),
+            invitation.role,
+            actor.user.id,
+            now + self.config.invitation_ttl,
+            now,
+        )
+        .await?;
+        self.enqueue_invitation(
+            &txn,
+            &invitation,
+            &view,
+            &actor.user.email,
+            token.expose(),
+            now,
+        )
+        .await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "invitation.resent",
+                invitation.organization_id,
+                &actor.user,
+                Some(invitation.id),
+                serde_json::json!({ "email": invitation.email }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        self.outbox_signal.notify_one();
+        self.view_of(invitation, &view).await
+    }
+
+    /// Revokes a pending invitation; its link stops working and unsent mail is dropped.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` below admin, `InvitationNotPending`.
+    pub async fn revoke_invitation(
+        &self,
+        actor: &Actor,
+        invitation_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<InvitationView> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (invitation, view) = self.managed_invitation(&txn, actor, invitation_id).await?;
+        if invitation.stored_status != InvitationStatus::Pending {
+            return Err(Error::InvitationNotPending);
+        }
+        outbox::supersede_queued(&txn, invitation.id, now).await?;
+        let invitation =
+            invitations::set_status(&txn, invitation.id, InvitationStatus::Revoked, now).await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "invitation.revoked",
+                invitation.organization_id,
+                &actor.user,
+                Some(invitation.id),
+                serde_json::json!({ "email": invitation.email }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        self.view_of(invitation, &view).await
+    }
+
+    /// What the landing page shows for `token`; `None` for unknown tokens. Never spends it.
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn invitation_preview(&self, token: &str) -> Result<Option<InvitationView>> {
+        let Some(invitation) = invitations::find_by_token(&self.db, &TokenHash::of(token)).await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.details(vec![invitation]).await?.pop())
+    }
+
+    /// The caller's pending, unexpired invitations.
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn pending_invitations(&self, actor: &Actor) -> Result<Vec<InvitationView>> {
+        let pending =
+            invitations::pending_for_email(&self.db, &actor.user.email, self.clock.now()).await?;
+        self.details(pending).await
+    }
+
+    /// How many invitations wait for the caller (the badge).
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn pending_invitation_count(&self, actor: &Actor) -> Result<u64> {
+        Ok(
+            invitations::count_pending_for_email(&self.db, &actor.user.email, self.clock.now())
+                .await?,
+        )
+    }
+
+    /// An organization's invitations, newest first, for admins.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` below admin, `BadInput` for `first` out of range.
+    pub async fn organization_invitations(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        status: Option<InvitationStatus>,
+        first: Option<i32>,
+        after: Option<Uuid>,
+    ) -> Result<InvitationPage> {
+        let limit = page_size(first)?;
+        self.require_role(actor, organization_id, Action::ManageInvitations)
+            .await?;
+        let now = self.clock.now();
+        let mut page = invitations::page_for_organization(
+            &self.db,
+            organization_id,
+            status,
+            after,
+            limit + 1,
+            now,
+        )
+        .await?;
+        let has_next_page = page.len() as u64 > limit;
+        page.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(InvitationPage {
+            invitations: self.details(page).await?,
+            has_next_page,
+        })
+    }
+
+    /// How many of an organization's invitations have `status` (admins).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` below admin.
+    pub async fn organization_invitation_count(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        status: Option<InvitationStatus>,
+    ) -> Result<u64> {
+        self.require_role(actor, organization_id, Action::ManageInvitations)
+            .await?;
+        Ok(
+            invitations::count_for_organization(
+                &self.db,
+                organization_id,
+                status,
+                self.clock.now(),
+            )
+            .await?,
+        )
+    }
+
+    /// Accepts an invitation. By id the caller must be signed in as the invited address;
+    /// by token a signed-out caller is signed in (and created, with a personal org, if new).
+    ///
+    /// # Errors
+    /// `Unauthenticated` (by id, signed out), `NotFound`, `EmailMismatch`,
+    /// `InvitationNotPending`, `InvitationExpired`.
+    pub async fn accept_invitation(
+        &self,
+        actor: Option<&Actor>,
+        reference: InvitationRef<'_>,
+        request: &RequestContext,
+    ) -> Result<Accepted> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let invitation = self.locate(&txn, actor, reference).await?;
+        organizations::lock(&txn, invitation.organization_id).await?;
+        // Re-read under the lock: a concurrent accept may have answered it meanwhile.
+        let invitation = invitations::find(&txn, invitation.id)
+            .await?
+            .ok_or(Error::NotFound("invitation"))?;
+        let invited = EmailAddress::parse(&invitation.email)?;
+        match actor {
+            Some(actor) => {
+                invitation.ensure_acceptable_by(&EmailAddress::parse(&actor.user.email)?, now)?;
+            }
+            None => invitation.ensure_acceptable_by(&invited, now)?,
+        }
+        lock_key(&txn, &format!("user:{invited}")).await?;
+        let user = match users::find_by_email(&txn, invited.as_str()).await? {
+            Some(user) => user,
+            None => {
+                self.create_user(&txn, invited.as_str(), request, now)
+                    .await?
+            }
+        };
+        let membership = match memberships::find(&txn, invitation.organization_id, user.id).await? {
+            Some(existing) => existing,
+            None => {
+                memberships::insert(
+                    &txn,
+                    invitation.organization_id,
+                    user.id,
+                    invitation.role,
+                    now,
+                )
+                .await?
+            }
+        };
+        invitations::set_status(&txn, invitation.id, InvitationStatus::Accepted, now).await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "invitation.accepted",
+                invitation.organization_id,
+                &user,
+                Some(user.id),
+                serde_json::json!({ "invitationId": invitation.id, "role": membership.role.as_str() }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        let session = match actor {
+            Some(_) => None,
+            None => Some(self.open_session(&txn, user.clone(), now).await?),
+        };
+        let organization = organizations::find_for_member(
+            &txn,
+            OrganizationKey::Id(invitation.organization_id),
+            user.id,
+        )
+        .await?
+        .ok_or(Error::NotFound("organization"))?;
+        txn.commit().await?;
+        Ok(Accepted {
+            member: Member { membership, user },
+            organization,
+            session,
+        })
+    }
+
+    /// Declines an invitation (by id when signed in as the invitee, or by token).
+    ///
+    /// # Errors
+    /// As `accept_invitation`.
+    pub async fn decline_invitation(
+        &self,
+        actor: Option<&Actor>,
+        reference: InvitationRef<'_>,
+        request: &RequestContext,
+    ) -> Result<InvitationView> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let invitation = self.locate(&txn, actor, reference).await?;
+        organizations::lock(&txn, invitation.organization_id).await?;
+        let invitation = invitations::find(&txn, invitation.id)
+            .await?
+            .ok_or(Error::NotFound("invitation"))?;
+        match actor {
+            Some(actor) => {
+                invitation.ensure_acceptable_by(&EmailAddress::parse(&actor.user.email)?, now)?;
+            }
+            None => invitation.ensure_pending(now)?,
+        }
+        let invitation =
+            invitations::set_status(&txn, invitation.id, InvitationStatus::Declined, now).await?;
+        outbox::supersede_queued(&txn, invitation.id, now).await?;
+        let actor_user = match actor {
+            Some(actor) => Some(actor.user.clone()),
+            None => users::find_by_email(&txn, &invitation.email).await?,
+        };
+        let mut event = audit::NewAuditEvent {
+            organization_id: Some(invitation.organization_id),
+            action: "invitation.declined",
+            actor_user_id: actor_user.as_ref().map(|user| user.id),
+            actor_email: Some(invitation.email.clone()),
+            target_id: Some(invitation.id),
+            ip: request.ip.clone(),
+            user_agent: request.user_agent.clone(),
+            context: serde_json::json!({ "email": invitation.email }),
+            occurred_at: now,
+        };
+        if let Some(user) = &actor_user {
+            event.actor_email = Some(user.email.clone());
+        }
+        audit::append(&txn, event).await?;
+        txn.commit().await?;
+        Ok(self
+            .details(vec![invitation])
+            .await?
+            .pop()
+            .ok_or(Error::NotFound("invitation"))?)
+    }
+
+    /// Finds the invitation `reference` points at. By id, only the invitee (signed in) may
+    /// see it; anyone else gets `NotFound`, as for an id that does not exist.
+    async fn locate<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: Option<&Actor>,
+        reference: InvitationRef<'_>,
+    ) -> Result<Invitation> {
+        match reference {
+            InvitationRef::Token(token) => invitations::find_by_token(db, &TokenHash::of(token))
+                .await?
+                .ok_or(Error::NotFound("invitation")),
+            InvitationRef::Id(id) => {
+                let actor = actor.ok_or(Error::Unauthenticated)?;
+                let invitation = invitations::find(db, id)
+                    .await?
+                    .ok_or(Error::NotFound("invitation"))?;
+                if invitation.email != actor.user.email {
+                    return Err(Error::NotFound("invitation"));
+                }
+                Ok(invitation)
+            }
+        }
+    }
+
+    /// The invitation `id` with the organization it belongs to, for an admin of it.
+    async fn managed_invitation<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(Invitation, OrganizationView)> {
+        let invitation = invitations::find(db, id)
+            .await?
+            .ok_or(Error::NotFound("invitation"))?;
+        let view = self
+            .locked_view(db, actor, invitation.organization_id)
+            .await?;
+        if !view.membership.role.may(Action::ManageInvitations) {
+            return Err(Error::Forbidden {
+                required_role: Action::ManageInvitations.min_role(),
+            });
+        }
+        Ok((invitation, view))
+    }
+
+    /// Takes the organization's lock, then reads it through the caller's membership.
+    pub(crate) async fn locked_view<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        organization_id: Uuid,
+    ) -> Result<OrganizationView> {
+        organizations::lock(db, organization_id).await?;
+        organizations::find_for_member(db, OrganizationKey::Id(organization_id), actor.user.id)
+            .await?
+            .ok_or(Error::NotFound("organization"))
+    }
+
+    async fn check_invitation_rate<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        organization_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let since = now - self.config.invitation_window;
+        if outbox::count_since(db, organization_id, "invitation", since).await?
+            >= self.config.invitation_limit
+        {
+            return Err(Error::RateLimited {
+                retry_after_seconds: self.config.invitation_window.num_seconds(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn enqueue_invitation<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        invitation: &Invitation,
+        view: &OrganizationView,
+        inviter_email: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mail = Mail::Invitation {
+            to: invitation.email.clone(),
+            link: format!(
+                "{}/invitations/{token}",
+                self.config.public_url.trim_end_matches('/')
+            ),
+            organization: view.organization.name.clone(),
+            inviter: Some(inviter_email.to_owned()),
+            role: invitation.role.as_str().to_owned(),
+            expires: invitation
+                .expires_at
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+        };
+        let payload = serde_json::to_value(&mail).map_err(Error::internal)?;
+        outbox::enqueue(
+            txn,
+            NewMessage {
+                kind: mail.kind(),
+                organization_id: Some(invitation.organization_id),
+                subject_id: Some(invitation.id),
+                recipient: invitation.email.clone(),
+                payload,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn view_of(
+        &self,
+        invitation: Invitation,
+        view: &OrganizationView,
+    ) -> Result<InvitationView> {
+        let delivery = outbox::deliveries(&self.db, &[invitation.id])
+            .await?
+            .remove(&invitation.id);
+        let inviter = match invitation.invited_by {
+            Some(id) => users::find(&self.db, id).await?,
+            None => None,
+        };
+        Ok(InvitationView {
+            status: invitation.status_at(self.clock.now()),
+            organization_name: view.organization.name.clone(),
+            inviter,
+            delivery,
+            invitation,
+        })
+    }
+
+    async fn details(&self, invitations: Vec<Invitation>) -> Result<Vec<InvitationView>> {
+        let ids: Vec<Uuid> = invitations.iter().map(|invitation| invitation.id).collect();
+        let mut deliveries = outbox::deliveries(&self.db, &ids).await?;
+        let now = self.clock.now();
+        Ok(invitations::with_details(&self.db, invitations)
+            .await?
+            .into_iter()
+            .map(
+                |InvitationDetails {
+                     invitation,
+                     organization_name,
+                     inviter,
+                 }| InvitationView {
+                    status: invitation.status_at(now),
+                    delivery: deliveries.remove(&invitation.id),
+                    organization_name,
+                    inviter,
+                    invitation,
+                },
+            )
+            .collect())
+    }
+}

@@ -1,0 +1,195 @@
+//! Managing members: change a role, remove a member, leave, transfer ownership. Each runs
+//! under the organization's lock (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite),
+//! so the owner count read before the write cannot change underneath: a team organization
+//! never ends up without an owner, however many such requests race.
+
+use roster_domain::membership::{check_departure, check_removal, check_role_change};
+use roster_domain::{Action, Member, OrganizationKind, OrganizationView, Role};
+use roster_persistence::{audit, begin_write, memberships, users};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::sessions::Actor;
+use crate::{RequestContext, Roster, audit as audit_event};
+
+fn not_personal(view: &OrganizationView, what: &str) -> Result<()> {
+    if view.organization.kind == OrganizationKind::Personal {
+        return Err(Error::PersonalOrganization(format!(
+            "a personal organization cannot be {what}"
+        )));
+    }
+    Ok(())
+}
+
+impl Roster {
+    /// Changes a member's role (admin+; only owners grant or take `OWNER`).
+    ///
+    /// # Errors
+    /// `NotFound` (org or member), `Forbidden`, `LastOwner`, `PersonalOrganization`.
+    pub async fn change_member_role(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        request: &RequestContext,
+    ) -> Result<Member> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let target = memberships::find(&txn, organization_id, user_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let owners = memberships::count_owners(&txn, organization_id).await?;
+        check_role_change(view.membership.role, target.role, role, owners)?;
+        if target.role != role {
+            not_personal(&view, "given other roles")?;
+        }
+        let updated = memberships::update_role(&txn, target.id, role).await?;
+        let user = users::find(&txn, user_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "member.role_changed",
+                organization_id,
+                &actor.user,
+                Some(user_id),
+                serde_json::json!({ "email": user.email, "from": target.role.as_str(), "to": role.as_str() }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Member {
+            membership: updated,
+            user,
+        })
+    }
+
+    /// Removes a member (admin+; only owners remove owners). What they created stays.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `LastOwner`, `PersonalOrganization`.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        user_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<Uuid> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let target = memberships::find(&txn, organization_id, user_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let owners = memberships::count_owners(&txn, organization_id).await?;
+        check_removal(view.membership.role, target.role, owners)?;
+        not_personal(&view, "left or emptied")?;
+        memberships::delete(&txn, &target).await?;
+        let email = users::find(&txn, user_id).await?.map(|user| user.email);
+        audit::append(
+            &txn,
+            audit_event::event(
+                "member.removed",
+                organization_id,
+                &actor.user,
+                Some(user_id),
+                serde_json::json!({ "email": email, "role": target.role.as_str() }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(user_id)
+    }
+
+    /// The caller leaves the organization.
+    ///
+    /// # Errors
+    /// `NotFound`, `LastOwner`, `PersonalOrganization`.
+    pub async fn leave_organization(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<Uuid> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, actor, organization_id).await?;
+        not_personal(&view, "left")?;
+        let owners = memberships::count_owners(&txn, organization_id).await?;
+        check_departure(view.membership.role, owners)?;
+        memberships::delete(&txn, &view.membership).await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "member.left",
+                organization_id,
+                &actor.user,
+                Some(actor.user.id),
+                serde_json::json!({ "role": view.membership.role.as_str() }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(organization_id)
+    }
+
+    /// Makes `user_id` (a member) an owner and the caller an admin, atomically.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` unless owner, `PersonalOrganization`, `BadInput` for self.
+    pub async fn transfer_ownership(
+        &self,
+        actor: &Actor,
+        organization_id: Uuid,
+        user_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<OrganizationView> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, actor, organization_id).await?;
+        if !view.membership.role.may(Action::TransferOwnership) {
+            return Err(Error::Forbidden {
+                required_role: Action::TransferOwnership.min_role(),
+            });
+        }
+        not_personal(&view, "transferred")?;
+        if user_id == actor.user.id {
+            return Err(Error::bad_input(
+                "userId",
+                "you already own this organization",
+            ));
+        }
+        let target = memberships::find(&txn, organization_id, user_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        memberships::update_role(&txn, target.id, Role::Owner).await?;
+        let demoted = memberships::update_role(&txn, view.membership.id, Role::Admin).await?;
+        audit::append(
+            &txn,
+            audit_event::event(
+                "ownership.transferred",
+                organization_id,
+                &actor.user,
+                Some(user_id),
+                serde_json::json!({ "previousRole": target.role.as_str() }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(OrganizationView {
+            organization: view.organization,
+            membership: demoted,
+        })
+    }
+}
