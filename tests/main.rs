@@ -6,10 +6,14 @@
 
 mod support;
 
+mod browser;
 mod http_surface;
+mod invitation_page;
 mod invitations;
 mod members;
+mod membership;
 mod ops;
 mod organizations;
 mod outbox;
+mod races;
 mod sign_in;

@@ -481,11 +481,10 @@ impl Roster {
         }
         audit::append(&txn, event).await?;
         txn.commit().await?;
-        Ok(self
-            .details(vec![invitation])
+        self.details(vec![invitation])
             .await?
             .pop()
-            .ok_or(Error::NotFound("invitation"))?)
+            .ok_or(Error::NotFound("invitation"))
     }
 
     /// Finds the invitation `reference` points at. By id, only the invitee (signed in) may

@@ -3,8 +3,10 @@
 //! `ROSTER_TEST_DATABASE_URL` is set) and `SmtpSink` (a real SMTP server in-process, from
 //! the `mailin-embedded` crate, that keeps what it receives).
 
+mod browser;
 mod db;
 mod smtp;
 
+pub use browser::Browser;
 pub use db::TestDb;
 pub use smtp::{ReceivedMail, SinkMode, SmtpSink};

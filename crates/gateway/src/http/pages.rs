@@ -258,17 +258,17 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A browser POST must come from our public origin; requests without `Origin` (older
-/// browsers, non-browser clients) are let through to the CSRF token check.
+/// A browser POST must come from our public origin. Our pages send
+/// `Referrer-Policy: no-referrer`, under which browsers submit forms with `Origin: null`;
+/// then `Sec-Fetch-Site` (which browsers always set) must say `same-origin`. Requests with
+/// neither header (older browsers, non-browser clients) are left to the CSRF token check.
 pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    match headers
-        .get(header::ORIGIN)
-        .and_then(|value| value.to_str().ok())
-    {
-        None => true,
-        Some(origin) => {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    match header("origin") {
+        Some(origin) if origin != "null" => {
             origin.trim_end_matches('/') == public_origin(&state.config.http.public_url)
         }
+        Some(_) | None => header("sec-fetch-site").is_none_or(|site| site == "same-origin"),
     }
 }
 
