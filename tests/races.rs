@@ -8,8 +8,14 @@ use serde_json::{Value, json};
 
 use crate::support::{MAIL_TIMEOUT, SignedIn, TestApp, code, invitation_token};
 
-/// How many times each race is run per test (per backend).
-const ITERATIONS: usize = 5;
+/// How many times each race runs per test (per backend); `ROSTER_RACE_ITERATIONS`
+/// raises it for soak runs.
+fn iterations() -> usize {
+    std::env::var("ROSTER_RACE_ITERATIONS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(5)
+}
 
 async fn owner_count(app: &TestApp, org: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
@@ -100,7 +106,7 @@ async fn last_owner_race(
 async fn the_last_owner_survives_concurrent_demotes_removes_and_leaves() {
     let app = TestApp::spawn().await;
     let servers = vec![app.base.clone()];
-    for round in 0..ITERATIONS {
+    for round in 0..iterations() {
         last_owner_race(&app, &servers, round).await;
     }
 }
@@ -115,7 +121,7 @@ async fn the_last_owner_survives_races_across_two_server_processes() {
         .await
         .unwrap();
     let servers = vec![app.base.clone(), format!("http://{}", second.addr)];
-    for round in 0..ITERATIONS {
+    for round in 0..iterations() {
         last_owner_race(&app, &servers, round).await;
     }
     second.stop().await.unwrap();
@@ -124,7 +130,7 @@ async fn the_last_owner_survives_races_across_two_server_processes() {
 #[tokio::test]
 async fn twenty_concurrent_accepts_of_one_token_make_one_membership() {
     let app = TestApp::spawn().await;
-    for round in 0..ITERATIONS {
+    for round in 0..iterations() {
         let owner = app.sign_in(&format!("owner{round}@example.com")).await;
         let org = app.create_org(&owner, &format!("Accept {round}")).await;
         let email = format!("joiner{round}@example.com");
@@ -162,7 +168,7 @@ async fn twenty_concurrent_accepts_of_one_token_make_one_membership() {
 #[tokio::test]
 async fn twenty_concurrent_invites_of_case_variants_make_one_invitation_and_one_mail() {
     let app = TestApp::spawn().await;
-    for round in 0..ITERATIONS {
+    for round in 0..iterations() {
         let owner = app.sign_in(&format!("owner{round}@example.com")).await;
         let org = app.create_org(&owner, &format!("Invite {round}")).await;
         let variants: Vec<String> = (0..20)
