@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_invitations;
+mod m20261122_000003_create_projects_and_api_keys;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_foundation::Migration),
             Box::new(m20261122_000002_create_invitations::Migration),
+            Box::new(m20261122_000003_create_projects_and_api_keys::Migration),
         ]
     }
 }

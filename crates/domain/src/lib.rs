@@ -10,6 +10,7 @@ pub mod invitation;
 pub mod membership;
 pub mod model;
 pub mod organization;
+pub mod project;
 pub mod role;
 pub mod slug;
 pub mod token;
@@ -17,8 +18,11 @@ pub mod token;
 pub use email::{EmailAddress, EmailError};
 pub use invitation::{Invitation, InvitationError, InvitationStatus};
 pub use membership::MembershipRuleError;
-pub use model::{Member, Membership, Organization, OrganizationView, User};
+pub use model::{
+    ApiKey, AuditEvent, Member, Membership, Organization, OrganizationView, Project, User,
+};
 pub use organization::{OrgName, OrgNameError, OrganizationKind, OrganizationRuleError};
+pub use project::{ApiKeyLabel, NameError, ProjectName};
 pub use role::{Action, Role, RoleError};
 pub use slug::{Slug, SlugError};
 pub use token::{SecretToken, TokenHash};

@@ -56,3 +56,46 @@ pub struct Member {
     pub membership: Membership,
     pub user: User,
 }
+
+/// A project: owned by exactly one organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API key as stored: never the secret, only what identifies and shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub organization_id: Uuid,
+    pub label: String,
+    pub role: Role,
+    pub last4: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of an organization's audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub organization_id: Option<Uuid>,
+    pub action: String,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_api_key_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub actor_label: Option<String>,
+    pub target_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Free-form details as JSON text.
+    pub context: String,
+    pub occurred_at: DateTime<Utc>,
+}

@@ -11,7 +11,7 @@ mod query;
 mod types;
 
 use async_graphql::{Context, EmptySubscription, Schema};
-use roster_service::{Actor, RequestContext, Roster};
+use roster_service::{Actor, Principal, RequestContext, Roster};
 
 pub use error::code_of;
 pub use limits::count_aliases;
@@ -25,7 +25,7 @@ pub type RosterSchema = Schema<query::Query, mutation::Mutation, EmptySubscripti
 /// Per-request data: who is calling, from where, and the request id errors cite.
 #[derive(Debug, Clone)]
 pub struct RequestScope {
-    pub actor: Option<Actor>,
+    pub principal: Option<Principal>,
     pub context: RequestContext,
     pub request_id: String,
 }
@@ -70,12 +70,27 @@ pub(crate) fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestS
     ctx.data::<RequestScope>()
 }
 
-/// The signed-in caller, or `UNAUTHENTICATED`.
-pub(crate) fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+/// The caller (a user or an API key), or `UNAUTHENTICATED`.
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
     scope(ctx)?
-        .actor
+        .principal
         .as_ref()
         .ok_or_else(|| unauthenticated(ctx))
+}
+
+/// The signed-in user: `UNAUTHENTICATED` without credentials, `FORBIDDEN` for API keys.
+pub(crate) fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+    principal(ctx)?.as_user().gql(ctx)
+}
+
+/// The signed-in user if any (`FORBIDDEN` for API keys), for operations open to the
+/// signed-out too.
+pub(crate) fn optional_actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<Option<&'a Actor>> {
+    scope(ctx)?
+        .principal
+        .as_ref()
+        .map(|principal| principal.as_user().gql(ctx))
+        .transpose()
 }
 
 /// Parses an `ID` argument as a UUID; anything else is `BAD_USER_INPUT` on `field`.

@@ -1,11 +1,13 @@
 //! sea-orm entities, one per table. They never leave this crate: repositories convert
 //! them into domain types.
 
+pub mod api_keys;
 pub mod audit_events;
 pub mod invitations;
 pub mod memberships;
 pub mod organizations;
 pub mod outbox;
+pub mod projects;
 pub mod server_secrets;
 pub mod sessions;
 pub mod sign_in_tokens;

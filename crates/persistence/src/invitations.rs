@@ -23,7 +23,7 @@ pub struct NewInvitation<'a> {
     pub email: &'a str,
     pub role: Role,
     pub token_hash: &'a TokenHash,
-    pub invited_by: Uuid,
+    pub invited_by: Option<Uuid>,
     pub expires_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
@@ -68,7 +68,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewInvitation<'_>) -> RepoR
         role: Set(new.role.as_str().to_owned()),
         status: Set(InvitationStatus::Pending.as_str().to_owned()),
         token_hash: Set(new.token_hash.as_str().to_owned()),
-        invited_by_user_id: Set(Some(new.invited_by)),
+        invited_by_user_id: Set(new.invited_by),
         expires_at: Set(new.expires_at),
         created_at: Set(new.now),
         updated_at: Set(new.now),
@@ -135,7 +135,7 @@ pub async fn refresh<C: ConnectionTrait>(
     id: Uuid,
     hash: &TokenHash,
     role: Role,
-    invited_by: Uuid,
+    invited_by: Option<Uuid>,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> RepoResult<Invitation> {
@@ -143,7 +143,7 @@ pub async fn refresh<C: ConnectionTrait>(
         id: Set(id),
         token_hash: Set(hash.as_str().to_owned()),
         role: Set(role.as_str().to_owned()),
-        invited_by_user_id: Set(Some(invited_by)),
+        invited_by_user_id: Set(invited_by),
         expires_at: Set(expires_at),
         updated_at: Set(now),
         ..Default::default()

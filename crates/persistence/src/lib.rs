@@ -6,6 +6,7 @@
 
 mod entity;
 
+pub mod api_keys;
 pub mod audit;
 pub mod db;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod invitations;
 pub mod memberships;
 pub mod organizations;
 pub mod outbox;
+pub mod projects;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in_tokens;

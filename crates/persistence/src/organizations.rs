@@ -110,6 +110,23 @@ pub async fn find_for_member<C: ConnectionTrait>(
     }
 }
 
+/// The organization `key`, whoever asks (callers check access).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    key: OrganizationKey<'_>,
+) -> RepoResult<Option<Organization>> {
+    let query = match key {
+        OrganizationKey::Id(id) => organizations::Entity::find_by_id(id),
+        OrganizationKey::Slug(slug) => {
+            organizations::Entity::find().filter(organizations::Column::Slug.eq(slug))
+        }
+    };
+    query.one(db).await?.map(to_domain).transpose()
+}
+
 /// One page of `user_id`'s organizations in membership order (keyset on membership id).
 ///
 /// # Errors
@@ -201,4 +218,54 @@ pub async fn update<C: ConnectionTrait>(
 pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> RepoResult<()> {
     organizations::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
+}
+
+/// Organizations with a retention setting: (id, days).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn with_retention<C: ConnectionTrait>(db: &C) -> RepoResult<Vec<(Uuid, i32)>> {
+    Ok(organizations::Entity::find()
+        .select_only()
+        .column(organizations::Column::Id)
+        .column(organizations::Column::AuditRetentionDays)
+        .filter(organizations::Column::AuditRetentionDays.is_not_null())
+        .into_tuple::<(Uuid, Option<i32>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, days)| days.map(|days| (id, days)))
+        .collect())
+}
+
+/// Sets (or clears, with `None`) the audit retention in days.
+///
+/// # Errors
+/// `RepoError::Db` on database failure (the `CHECK` refuses values other than 30/60/90).
+pub async fn set_retention<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    days: Option<i32>,
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    organizations::ActiveModel {
+        id: Set(id),
+        audit_retention_days: Set(days),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// The organization's audit retention in days, if set.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn retention<C: ConnectionTrait>(db: &C, id: Uuid) -> RepoResult<Option<i32>> {
+    Ok(organizations::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|org| org.audit_retention_days))
 }

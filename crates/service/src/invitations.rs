@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::organizations::page_size;
+use crate::principal::Principal;
 use crate::sessions::{Actor, SignedIn};
 use crate::{RequestContext, Roster, audit as audit_event, random};
 
@@ -69,7 +70,7 @@ impl Roster {
     /// `PersonalOrganization`, `Conflict` for current members, `RateLimited`, `BadInput`.
     pub async fn invite_member(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         email: &str,
         role: Role,
@@ -78,7 +79,7 @@ impl Roster {
         let email = EmailAddress::parse(email)?;
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let view = self.locked_view(&txn, principal, organization_id).await?;
         check_invite(view.membership.role, role)?;
         if view.organization.kind == OrganizationKind::Personal {
             return Err(Error::PersonalOrganization(
@@ -117,7 +118,7 @@ impl Roster {
                     existing.id,
                     &token.hash(),
                     role,
-                    actor.user.id,
+                    principal.user_id(),
                     expires_at,
                     now,
                 )
@@ -130,7 +131,7 @@ impl Roster {
                     email: email.as_str(),
                     role,
                     token_hash: &token.hash(),
-                    invited_by: actor.user.id,
+                    invited_by: principal.user_id(),
                     expires_at,
                     now,
                 },
@@ -148,17 +149,17 @@ impl Roster {
             &txn,
             &invitation,
             &view,
-            &actor.user.email,
+            principal.email(),
             token.expose(),
             now,
         )
         .await?;
         audit::append(
             &txn,
-            audit_event::event(
+            audit_event::by(
+                principal,
                 "member.invited",
                 organization_id,
-                &actor.user,
                 Some(invitation.id),
                 serde_json::json!({ "email": invitation.email, "role": role.as_str() }),
                 request,
@@ -178,13 +179,15 @@ impl Roster {
     /// revoked, `RateLimited`.
     pub async fn resend_invitation(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         invitation_id: Uuid,
         request: &RequestContext,
     ) -> Result<InvitationView> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let (invitation, view) = self.managed_invitation(&txn, actor, invitation_id).await?;
+        let (invitation, view) = self
+            .managed_invitation(&txn, principal, invitation_id)
+            .await?;
         if invitation.stored_status != InvitationStatus::Pending {
             return Err(Error::InvitationNotPending);
         }
@@ -197,7 +200,7 @@ impl Roster {
             invitation.id,
             &token.hash(),
             invitation.role,
-            actor.user.id,
+            principal.user_id(),
             now + self.config.invitation_ttl,
             now,
         )
@@ -206,17 +209,17 @@ impl Roster {
             &txn,
             &invitation,
             &view,
-            &actor.user.email,
+            principal.email(),
             token.expose(),
             now,
         )
         .await?;
         audit::append(
             &txn,
-            audit_event::event(
+            audit_event::by(
+                principal,
                 "invitation.resent",
                 invitation.organization_id,
-                &actor.user,
                 Some(invitation.id),
                 serde_json::json!({ "email": invitation.email }),
                 request,
@@ -235,13 +238,15 @@ impl Roster {
     /// `NotFound`, `Forbidden` below admin, `InvitationNotPending`.
     pub async fn revoke_invitation(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         invitation_id: Uuid,
         request: &RequestContext,
     ) -> Result<InvitationView> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let (invitation, view) = self.managed_invitation(&txn, actor, invitation_id).await?;
+        let (invitation, view) = self
+            .managed_invitation(&txn, principal, invitation_id)
+            .await?;
         if invitation.stored_status != InvitationStatus::Pending {
             return Err(Error::InvitationNotPending);
         }
@@ -250,10 +255,10 @@ impl Roster {
             invitations::set_status(&txn, invitation.id, InvitationStatus::Revoked, now).await?;
         audit::append(
             &txn,
-            audit_event::event(
+            audit_event::by(
+                principal,
                 "invitation.revoked",
                 invitation.organization_id,
-                &actor.user,
                 Some(invitation.id),
                 serde_json::json!({ "email": invitation.email }),
                 request,
@@ -304,14 +309,14 @@ impl Roster {
     /// `NotFound`, `Forbidden` below admin, `BadInput` for `first` out of range.
     pub async fn organization_invitations(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         status: Option<InvitationStatus>,
         first: Option<i32>,
         after: Option<Uuid>,
     ) -> Result<InvitationPage> {
         let limit = page_size(first)?;
-        self.require_role(actor, organization_id, Action::ManageInvitations)
+        self.require_role(principal, organization_id, Action::ManageInvitations)
             .await?;
         let now = self.clock.now();
         let mut page = invitations::page_for_organization(
@@ -337,11 +342,11 @@ impl Roster {
     /// `NotFound`, `Forbidden` below admin.
     pub async fn organization_invitation_count(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         status: Option<InvitationStatus>,
     ) -> Result<u64> {
-        self.require_role(actor, organization_id, Action::ManageInvitations)
+        self.require_role(principal, organization_id, Action::ManageInvitations)
             .await?;
         Ok(
             invitations::count_for_organization(
@@ -469,8 +474,11 @@ impl Roster {
             organization_id: Some(invitation.organization_id),
             action: "invitation.declined",
             actor_user_id: actor_user.as_ref().map(|user| user.id),
+            actor_api_key_id: None,
             actor_email: Some(invitation.email.clone()),
+            actor_label: None,
             target_id: Some(invitation.id),
+            project_id: None,
             ip: request.ip.clone(),
             user_agent: request.user_agent.clone(),
             context: serde_json::json!({ "email": invitation.email }),
@@ -516,14 +524,14 @@ impl Roster {
     async fn managed_invitation<C: ConnectionTrait>(
         &self,
         db: &C,
-        actor: &Actor,
+        principal: &Principal,
         id: Uuid,
     ) -> Result<(Invitation, OrganizationView)> {
         let invitation = invitations::find(db, id)
             .await?
             .ok_or(Error::NotFound("invitation"))?;
         let view = self
-            .locked_view(db, actor, invitation.organization_id)
+            .locked_view(db, principal, invitation.organization_id)
             .await?;
         if !view.membership.role.may(Action::ManageInvitations) {
             return Err(Error::Forbidden {
@@ -531,19 +539,6 @@ impl Roster {
             });
         }
         Ok((invitation, view))
-    }
-
-    /// Takes the organization's lock, then reads it through the caller's membership.
-    pub(crate) async fn locked_view<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        organization_id: Uuid,
-    ) -> Result<OrganizationView> {
-        organizations::lock(db, organization_id).await?;
-        organizations::find_for_member(db, OrganizationKey::Id(organization_id), actor.user.id)
-            .await?
-            .ok_or(Error::NotFound("organization"))
     }
 
     async fn check_invitation_rate<C: ConnectionTrait>(
@@ -568,7 +563,7 @@ impl Roster {
         txn: &C,
         invitation: &Invitation,
         view: &OrganizationView,
-        inviter_email: &str,
+        inviter_email: Option<&str>,
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -579,7 +574,7 @@ impl Roster {
                 self.config.public_url.trim_end_matches('/')
             ),
             organization: view.organization.name.clone(),
-            inviter: Some(inviter_email.to_owned()),
+            inviter: inviter_email.map(str::to_owned),
             role: invitation.role.as_str().to_owned(),
             expires: invitation
                 .expires_at

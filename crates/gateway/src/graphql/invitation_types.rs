@@ -7,7 +7,7 @@ use roster_service::{Accepted, InvitationView, OrganizationKey};
 
 use super::error::ResultExt;
 use super::types::{GqlRole, MemberObject, OrganizationObject, SessionObject, UserObject};
-use super::{actor, roster, scope};
+use super::{principal, roster, scope};
 
 /// `InvitationStatus` in the schema.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -99,7 +99,7 @@ impl InvitationObject {
     ) -> async_graphql::Result<Option<OrganizationObject>> {
         Ok(roster(ctx)?
             .organization(
-                actor(ctx)?,
+                principal(ctx)?,
                 OrganizationKey::Id(self.0.invitation.organization_id),
             )
             .await
@@ -186,7 +186,7 @@ pub struct InvitationTotal {
 impl InvitationTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .organization_invitation_count(actor(ctx)?, self.organization_id, self.status)
+            .organization_invitation_count(principal(ctx)?, self.organization_id, self.status)
             .await
             .gql(ctx)
     }

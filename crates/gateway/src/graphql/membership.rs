@@ -7,7 +7,7 @@ use roster_service::InvitationRef;
 use super::error::ResultExt;
 use super::invitation_types::{AcceptInvitationPayload, InvitationObject, request_context};
 use super::types::{GqlRole, MemberObject, OrganizationObject};
-use super::{actor, parse_id, roster, scope};
+use super::{actor, optional_actor, parse_id, principal, roster};
 
 /// Invitation and membership mutations.
 #[derive(Default)]
@@ -45,7 +45,7 @@ impl MembershipMutation {
         Ok(InvitationObject(
             roster(ctx)?
                 .invite_member(
-                    actor(ctx)?,
+                    principal(ctx)?,
                     organization_id,
                     &email,
                     role.into(),
@@ -65,7 +65,7 @@ impl MembershipMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .resend_invitation(actor(ctx)?, id, request_context(ctx)?)
+                .resend_invitation(principal(ctx)?, id, request_context(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -80,7 +80,7 @@ impl MembershipMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .revoke_invitation(actor(ctx)?, id, request_context(ctx)?)
+                .revoke_invitation(principal(ctx)?, id, request_context(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -94,7 +94,7 @@ impl MembershipMutation {
         token: Option<String>,
     ) -> async_graphql::Result<AcceptInvitationPayload> {
         let reference = reference(ctx, id.as_ref(), token.as_deref())?;
-        let actor = scope(ctx)?.actor.as_ref();
+        let actor = optional_actor(ctx)?;
         Ok(AcceptInvitationPayload(
             roster(ctx)?
                 .accept_invitation(actor, reference, request_context(ctx)?)
@@ -111,7 +111,7 @@ impl MembershipMutation {
         token: Option<String>,
     ) -> async_graphql::Result<InvitationObject> {
         let reference = reference(ctx, id.as_ref(), token.as_deref())?;
-        let actor = scope(ctx)?.actor.as_ref();
+        let actor = optional_actor(ctx)?;
         Ok(InvitationObject(
             roster(ctx)?
                 .decline_invitation(actor, reference, request_context(ctx)?)
@@ -133,7 +133,7 @@ impl MembershipMutation {
         Ok(MemberObject(
             roster(ctx)?
                 .change_member_role(
-                    actor(ctx)?,
+                    principal(ctx)?,
                     organization_id,
                     user_id,
                     Role::from(role),
@@ -154,7 +154,12 @@ impl MembershipMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let user_id = parse_id(ctx, "userId", &user_id)?;
         let removed = roster(ctx)?
-            .remove_member(actor(ctx)?, organization_id, user_id, request_context(ctx)?)
+            .remove_member(
+                principal(ctx)?,
+                organization_id,
+                user_id,
+                request_context(ctx)?,
+            )
             .await
             .gql(ctx)?;
         Ok(ID(removed.to_string()))

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::error::ResultExt;
 use super::types::{OrganizationObject, SessionObject};
-use super::{actor, parse_id, roster, scope};
+use super::{actor, parse_id, principal, roster, scope};
 
 /// Every mutation: identity and organizations here, memberships in `membership.rs`.
 #[derive(async_graphql::MergedObject, Default)]
@@ -75,7 +75,13 @@ impl IdentityMutation {
         let request = &scope(ctx)?.context;
         Ok(OrganizationObject(
             roster(ctx)?
-                .update_organization(actor(ctx)?, id, name.as_deref(), slug.as_deref(), request)
+                .update_organization(
+                    principal(ctx)?,
+                    id,
+                    name.as_deref(),
+                    slug.as_deref(),
+                    request,
+                )
                 .await
                 .gql(ctx)?,
         ))
@@ -91,7 +97,7 @@ impl IdentityMutation {
         let id = parse_id(ctx, "id", &id)?;
         let request = &scope(ctx)?.context;
         let deleted = roster(ctx)?
-            .delete_organization(actor(ctx)?, id, &confirm_name, request)
+            .delete_organization(principal(ctx)?, id, &confirm_name, request)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))

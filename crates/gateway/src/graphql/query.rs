@@ -6,7 +6,7 @@ use roster_service::OrganizationKey;
 use super::error::ResultExt;
 use super::invitation_types::InvitationPreview;
 use super::types::{OrganizationObject, Viewer};
-use super::{actor, parse_id, roster};
+use super::{actor, parse_id, principal, roster};
 
 /// Reads.
 pub struct Query;
@@ -26,7 +26,7 @@ impl Query {
         id: Option<ID>,
         slug: Option<String>,
     ) -> async_graphql::Result<Option<OrganizationObject>> {
-        let actor = actor(ctx)?;
+        let principal = principal(ctx)?;
         let parsed;
         let key = match (&id, &slug) {
             (Some(id), None) => {
@@ -43,7 +43,7 @@ impl Query {
             }
         };
         Ok(roster(ctx)?
-            .organization(actor, key)
+            .organization(principal, key)
             .await
             .gql(ctx)?
             .map(OrganizationObject))

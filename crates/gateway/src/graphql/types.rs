@@ -8,7 +8,7 @@ use roster_domain::{Member, OrganizationKind, OrganizationView, Role, User};
 use roster_service::{MemberFilter, SignedIn};
 
 use super::error::ResultExt;
-use super::{actor, parse_cursor, roster};
+use super::{actor, parse_cursor, principal, roster};
 
 /// `Role` in the schema.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -118,7 +118,7 @@ pub struct MemberTotal {
 impl MemberTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .member_count(actor(ctx)?, self.organization_id, &self.filter)
+            .member_count(principal(ctx)?, self.organization_id, &self.filter)
             .await
             .gql(ctx)
     }
@@ -180,7 +180,7 @@ impl OrganizationObject {
         let status = status.map(roster_domain::InvitationStatus::from);
         let organization_id = self.0.organization.id;
         let page = roster(ctx)?
-            .organization_invitations(actor(ctx)?, organization_id, status, first, after)
+            .organization_invitations(principal(ctx)?, organization_id, status, first, after)
             .await
             .gql(ctx)?;
         let mut connection = Connection::with_additional_fields(
@@ -231,7 +231,7 @@ impl OrganizationObject {
         };
         let organization_id = self.0.organization.id;
         let page = roster(ctx)?
-            .members(actor(ctx)?, organization_id, &filter, first, after)
+            .members(principal(ctx)?, organization_id, &filter, first, after)
             .await
             .gql(ctx)?;
         let mut connection = Connection::with_additional_fields(

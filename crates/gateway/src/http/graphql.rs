@@ -175,9 +175,9 @@ async fn execute(
         }
     }
 
-    let actor = match bearer(headers) {
+    let principal = match bearer(headers) {
         Some(token) => match state.roster.authenticate(token).await {
-            Ok(actor) => actor,
+            Ok(principal) => principal,
             Err(err) => {
                 tracing::error!(%request_id, error = %err, source = ?std::error::Error::source(&err), "authentication failed");
                 return json_error(
@@ -190,7 +190,7 @@ async fn execute(
         None => None,
     };
     let scope = RequestScope {
-        actor,
+        principal,
         context: roster_service::RequestContext {
             ip: client_ip(state, peer, headers),
             user_agent: headers

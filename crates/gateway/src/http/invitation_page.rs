@@ -317,5 +317,8 @@ async fn cookie_actor(state: &AppState, headers: &HeaderMap) -> Option<Actor> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())?;
-    state.roster.authenticate(&token).await.ok().flatten()
+    match state.roster.authenticate(&token).await {
+        Ok(Some(roster_service::Principal::User(actor))) => Some(actor),
+        _ => None,
+    }
 }

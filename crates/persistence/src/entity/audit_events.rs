@@ -12,6 +12,7 @@ pub struct Model {
     pub actor_user_id: Option<Uuid>,
     pub actor_api_key_id: Option<Uuid>,
     pub actor_email: Option<String>,
+    pub actor_label: Option<String>,
     pub target_id: Option<Uuid>,
     pub project_id: Option<Uuid>,
     pub ip: Option<String>,

@@ -1,0 +1,145 @@
+//! Reading the audit log (every member), its retention setting (admins), and pruning in
+//! bounded batches (the background job and `cargo xtask audit prune`).
+
+use roster_domain::{Action, AuditEvent};
+use roster_persistence::audit::AuditFilter;
+use roster_persistence::{audit, begin_write, organizations};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::organizations::page_size;
+use crate::principal::Principal;
+use crate::{RequestContext, Roster, audit as audit_event};
+
+/// How many events one prune statement deletes at most.
+pub const PRUNE_BATCH: u64 = 1000;
+
+/// A page of audit events, newest first.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub has_next_page: bool,
+}
+
+impl Roster {
+    /// A page of the organization's audit log, newest first (viewer+).
+    ///
+    /// # Errors
+    /// `NotFound`, `BadInput` for `first` out of range.
+    pub async fn audit_log(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+        filter: &AuditFilter,
+        first: Option<i32>,
+        after: Option<Uuid>,
+    ) -> Result<AuditPage> {
+        let limit = page_size(first)?;
+        self.require_role(principal, organization_id, Action::ReadOrganization)
+            .await?;
+        let mut events = audit::page(&self.db, organization_id, filter, after, limit + 1).await?;
+        let has_next_page = events.len() as u64 > limit;
+        events.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(AuditPage {
+            events,
+            has_next_page,
+        })
+    }
+
+    /// How many events match `filter` (only when a client selects `totalCount`).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn audit_count(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+        filter: &AuditFilter,
+    ) -> Result<u64> {
+        self.require_role(principal, organization_id, Action::ReadOrganization)
+            .await?;
+        Ok(audit::count(&self.db, organization_id, filter).await?)
+    }
+
+    /// The organization's retention in days (`None`: kept forever).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn audit_retention(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+    ) -> Result<Option<i32>> {
+        self.require_role(principal, organization_id, Action::ReadOrganization)
+            .await?;
+        Ok(organizations::retention(&self.db, organization_id).await?)
+    }
+
+    /// Sets the retention: `None` (never prune), 30, 60 or 90 days (admin+).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `BadInput` for other values.
+    pub async fn set_audit_retention(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+        days: Option<i32>,
+        request: &RequestContext,
+    ) -> Result<roster_domain::OrganizationView> {
+        if days.is_some_and(|days| ![30, 60, 90].contains(&days)) {
+            return Err(Error::bad_input(
+                "days",
+                "retention is null (never), 30, 60 or 90 days",
+            ));
+        }
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, principal, organization_id).await?;
+        if !view.membership.role.may(Action::UpdateOrganization) {
+            return Err(Error::Forbidden {
+                required_role: Action::UpdateOrganization.min_role(),
+            });
+        }
+        organizations::set_retention(&txn, organization_id, days, now).await?;
+        audit::append(
+            &txn,
+            audit_event::by(
+                principal,
+                "organization.audit_retention_changed",
+                organization_id,
+                Some(organization_id),
+                serde_json::json!({ "days": days }),
+                request,
+                now,
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+
+    /// Deletes events older than each organization's retention, in batches of
+    /// `PRUNE_BATCH` (each its own short statement); returns how many went.
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn prune_audit_log(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let mut total = 0;
+        for (organization_id, days) in organizations::with_retention(&self.db).await? {
+            let cutoff = now - chrono::Duration::days(i64::from(days));
+            loop {
+                let deleted =
+                    audit::prune_batch(&self.db, organization_id, cutoff, PRUNE_BATCH).await?;
+                total += deleted;
+                if deleted < PRUNE_BATCH {
+                    break;
+                }
+            }
+        }
+        if total > 0 {
+            tracing::info!(deleted = total, "audit retention: pruned events");
+        }
+        Ok(total)
+    }
+}

@@ -1,0 +1,101 @@
+//! Who is calling: a signed-in user (`Actor`) or a project API key. An API key acts in its
+//! bound organization only, with the key's role; everywhere else it sees nothing, and the
+//! operations that belong to a person (switching, accepting invitations, leaving, signing
+//! out) refuse it.
+
+use roster_domain::{ApiKey, Membership, OrganizationView};
+use roster_persistence::organizations;
+use roster_persistence::organizations::OrganizationKey;
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::Roster;
+use crate::error::{Error, Result};
+use crate::sessions::Actor;
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(Actor),
+    ApiKey(ApiKey),
+}
+
+impl Principal {
+    /// The signed-in user, or `UserOnly` for an API key.
+    ///
+    /// # Errors
+    /// `Error::UserOnly` when an API key calls a person's operation.
+    pub fn as_user(&self) -> Result<&Actor> {
+        match self {
+            Principal::User(actor) => Ok(actor),
+            Principal::ApiKey(_) => Err(Error::UserOnly),
+        }
+    }
+
+    /// The user's id, when a user is calling.
+    #[must_use]
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User(actor) => Some(actor.user.id),
+            Principal::ApiKey(_) => None,
+        }
+    }
+
+    /// The caller's email (users) for mails and logs.
+    #[must_use]
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Principal::User(actor) => Some(&actor.user.email),
+            Principal::ApiKey(_) => None,
+        }
+    }
+}
+
+impl Roster {
+    /// The organization `key` as `principal` sees it: through the user's membership, or,
+    /// for an API key, only its bound organization with the key's role (a virtual
+    /// membership whose id is the key's). `None` looks the same as a missing organization.
+    pub(crate) async fn view_as<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        key: OrganizationKey<'_>,
+    ) -> Result<Option<OrganizationView>> {
+        match principal {
+            Principal::User(actor) => {
+                Ok(organizations::find_for_member(db, key, actor.user.id).await?)
+            }
+            Principal::ApiKey(api_key) => {
+                let Some(organization) = organizations::find(db, key).await? else {
+                    return Ok(None);
+                };
+                if organization.id != api_key.organization_id {
+                    return Ok(None);
+                }
+                Ok(Some(OrganizationView {
+                    organization,
+                    membership: Membership {
+                        id: api_key.id,
+                        organization_id: api_key.organization_id,
+                        user_id: Uuid::nil(),
+                        role: api_key.role,
+                        joined_at: api_key.created_at,
+                    },
+                }))
+            }
+        }
+    }
+
+    /// Takes the organization's lock, then reads it as `principal` sees it.
+    pub(crate) async fn locked_view<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        organization_id: Uuid,
+    ) -> Result<OrganizationView> {
+        organizations::lock(db, organization_id).await?;
+        self.view_as(db, principal, OrganizationKey::Id(organization_id))
+            .await?
+            .ok_or(Error::NotFound("organization"))
+    }
+}

@@ -1,0 +1,420 @@
+//! Projects and their API keys. Keys belong to a project, not a person: they survive their
+//! creator's removal, carry a role chosen at creation (at most the creator's), and their
+//! secret is shown once and stored only as a hash.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use roster_domain::project::{API_KEY_PREFIX, last4};
+use roster_domain::{
+    Action, ApiKey, ApiKeyLabel, OrganizationView, Project, ProjectName, Role, SecretToken,
+};
+use roster_persistence::api_keys::NewApiKey;
+use roster_persistence::{RepoError, api_keys, audit, begin_write, projects};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::organizations::page_size;
+use crate::principal::Principal;
+use crate::{RequestContext, Roster, audit as audit_event, random};
+
+/// A page of an organization's projects.
+#[derive(Debug, Clone)]
+pub struct ProjectPage {
+    pub projects: Vec<Project>,
+    pub has_next_page: bool,
+}
+
+/// A key with its secret, returned once by create and regenerate.
+#[derive(Debug, Clone)]
+pub struct CreatedApiKey {
+    pub api_key: ApiKey,
+    pub secret: SecretToken,
+}
+
+fn name_taken() -> Error {
+    Error::Conflict {
+        field: Some("name"),
+        message: "this organization already has a project with that name".into(),
+    }
+}
+
+fn require(view: &OrganizationView, action: Action) -> Result<()> {
+    if view.membership.role.may(action) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden {
+            required_role: action.min_role(),
+        })
+    }
+}
+
+impl Roster {
+    /// Creates a project (member+).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `BadInput` (name), `Conflict` (name taken in the org).
+    pub async fn create_project(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+        name: &str,
+        request: &RequestContext,
+    ) -> Result<Project> {
+        let name = ProjectName::parse(name).map_err(|err| Error::bad_input("name", err))?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let view = self.locked_view(&txn, principal, organization_id).await?;
+        require(&view, Action::CreateProject)?;
+        let project = projects::insert(&txn, organization_id, &name, principal.user_id(), now)
+            .await
+            .map_err(|err| match err {
+                RepoError::Conflict(_) => name_taken(),
+                other => Error::from(other),
+            })?;
+        let mut event = audit_event::by(
+            principal,
+            "project.created",
+            organization_id,
+            Some(project.id),
+            serde_json::json!({ "name": project.name }),
+            request,
+            now,
+        );
+        event.project_id = Some(project.id);
+        audit::append(&txn, event).await?;
+        txn.commit().await?;
+        Ok(project)
+    }
+
+    /// Renames a project (member+).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `BadInput`, `Conflict`.
+    pub async fn rename_project(
+        &self,
+        principal: &Principal,
+        project_id: Uuid,
+        name: &str,
+        request: &RequestContext,
+    ) -> Result<Project> {
+        let name = ProjectName::parse(name).map_err(|err| Error::bad_input("name", err))?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (project, view) = self.project_for(&txn, principal, project_id).await?;
+        require(&view, Action::RenameProject)?;
+        let renamed = projects::rename(&txn, project.id, &name, now)
+            .await
+            .map_err(|err| match err {
+                RepoError::Conflict(_) => name_taken(),
+                other => Error::from(other),
+            })?;
+        let mut event = audit_event::by(
+            principal,
+            "project.renamed",
+            project.organization_id,
+            Some(project.id),
+            serde_json::json!({ "from": project.name, "to": renamed.name }),
+            request,
+            now,
+        );
+        event.project_id = Some(project.id);
+        audit::append(&txn, event).await?;
+        txn.commit().await?;
+        Ok(renamed)
+    }
+
+    /// Deletes a project and its keys (admin+).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn delete_project(
+        &self,
+        principal: &Principal,
+        project_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<Uuid> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (project, view) = self.project_for(&txn, principal, project_id).await?;
+        require(&view, Action::DeleteProject)?;
+        projects::delete(&txn, project.id).await?;
+        let mut event = audit_event::by(
+            principal,
+            "project.deleted",
+            project.organization_id,
+            Some(project.id),
+            serde_json::json!({ "name": project.name }),
+            request,
+            now,
+        );
+        event.project_id = Some(project.id);
+        audit::append(&txn, event).await?;
+        txn.commit().await?;
+        Ok(project.id)
+    }
+
+    /// A page of the organization's projects (viewer+).
+    ///
+    /// # Errors
+    /// `NotFound`, `BadInput` for `first` out of range.
+    pub async fn projects(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+        first: Option<i32>,
+        after: Option<Uuid>,
+    ) -> Result<ProjectPage> {
+        let limit = page_size(first)?;
+        self.require_role(principal, organization_id, Action::ReadOrganization)
+            .await?;
+        let mut page = projects::page(&self.db, organization_id, after, limit + 1).await?;
+        let has_next_page = page.len() as u64 > limit;
+        page.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(ProjectPage {
+            projects: page,
+            has_next_page,
+        })
+    }
+
+    /// How many projects the organization has (viewer+).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn project_count(&self, principal: &Principal, organization_id: Uuid) -> Result<u64> {
+        self.require_role(principal, organization_id, Action::ReadOrganization)
+            .await?;
+        Ok(projects::count(&self.db, organization_id).await?)
+    }
+
+    /// The keys of `project_ids` (all in `organization_id`), for one page of projects.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn api_keys_of(
+        &self,
+        principal: &Principal,
+        organization_id: Uuid,
+        project_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<ApiKey>>> {
+        self.require_role(principal, organization_id, Action::ReadOrganization)
+            .await?;
+        Ok(api_keys::for_projects(&self.db, project_ids).await?)
+    }
+
+    /// Creates a key for a project (member+), with `role` (default `MEMBER`) at most the
+    /// creator's. The secret is returned here and never again.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (role above the creator's), `BadInput` (label).
+    pub async fn create_api_key(
+        &self,
+        principal: &Principal,
+        project_id: Uuid,
+        label: &str,
+        role: Option<Role>,
+        request: &RequestContext,
+    ) -> Result<CreatedApiKey> {
+        let label = ApiKeyLabel::parse(label).map_err(|err| Error::bad_input("label", err))?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (project, view) = self.project_for(&txn, principal, project_id).await?;
+        require(&view, Action::CreateApiKey)?;
+        let role = role.unwrap_or(Role::Member);
+        if role > view.membership.role {
+            return Err(Error::Forbidden {
+                required_role: role,
+            });
+        }
+        let secret = random::token(API_KEY_PREFIX)?;
+        let api_key = api_keys::insert(
+            &txn,
+            NewApiKey {
+                project_id: project.id,
+                organization_id: project.organization_id,
+                label: label.as_str(),
+                role,
+                secret_hash: &secret.hash(),
+                last4: &last4(secret.expose()),
+                created_by: principal.user_id(),
+                now,
+            },
+        )
+        .await?;
+        self.key_event(
+            &txn,
+            principal,
+            "api_key.created",
+            &api_key,
+            serde_json::json!({ "label": api_key.label, "role": role.as_str() }),
+            request,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(CreatedApiKey { api_key, secret })
+    }
+
+    /// Renames a key (member+).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `BadInput`.
+    pub async fn rename_api_key(
+        &self,
+        principal: &Principal,
+        key_id: Uuid,
+        label: &str,
+        request: &RequestContext,
+    ) -> Result<ApiKey> {
+        let label = ApiKeyLabel::parse(label).map_err(|err| Error::bad_input("label", err))?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (key, view) = self.key_for(&txn, principal, key_id).await?;
+        require(&view, Action::RenameApiKey)?;
+        let renamed = api_keys::rename(&txn, key.id, label.as_str(), now).await?;
+        self.key_event(
+            &txn,
+            principal,
+            "api_key.renamed",
+            &renamed,
+            serde_json::json!({ "from": key.label, "to": renamed.label }),
+            request,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(renamed)
+    }
+
+    /// Gives a key a new secret (member+); the old one stops working at commit.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (also when the key's role is above the caller's).
+    pub async fn regenerate_api_key(
+        &self,
+        principal: &Principal,
+        key_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<CreatedApiKey> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (key, view) = self.key_for(&txn, principal, key_id).await?;
+        require(&view, Action::RegenerateApiKey)?;
+        if key.role > view.membership.role {
+            return Err(Error::Forbidden {
+                required_role: key.role,
+            });
+        }
+        let secret = random::token(API_KEY_PREFIX)?;
+        let api_key =
+            api_keys::replace_secret(&txn, key.id, &secret.hash(), &last4(secret.expose()), now)
+                .await?;
+        self.key_event(
+            &txn,
+            principal,
+            "api_key.regenerated",
+            &api_key,
+            serde_json::json!({ "label": api_key.label }),
+            request,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(CreatedApiKey { api_key, secret })
+    }
+
+    /// Deletes a key (admin+); it stops working at commit.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn delete_api_key(
+        &self,
+        principal: &Principal,
+        key_id: Uuid,
+        request: &RequestContext,
+    ) -> Result<Uuid> {
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (key, view) = self.key_for(&txn, principal, key_id).await?;
+        require(&view, Action::DeleteApiKey)?;
+        api_keys::delete(&txn, key.id).await?;
+        self.key_event(
+            &txn,
+            principal,
+            "api_key.deleted",
+            &key,
+            serde_json::json!({ "label": key.label }),
+            request,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(key.id)
+    }
+
+    /// The project `id` with its organization as `principal` sees it (under the org lock).
+    async fn project_for<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        id: Uuid,
+    ) -> Result<(Project, OrganizationView)> {
+        let project = projects::find(db, id)
+            .await?
+            .ok_or(Error::NotFound("project"))?;
+        let view = self
+            .locked_view(db, principal, project.organization_id)
+            .await
+            .map_err(|err| match err {
+                // Another org's project answers exactly like a missing one.
+                Error::NotFound(_) => Error::NotFound("project"),
+                other => other,
+            })?;
+        Ok((project, view))
+    }
+
+    async fn key_for<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        id: Uuid,
+    ) -> Result<(ApiKey, OrganizationView)> {
+        let key = api_keys::find(db, id)
+            .await?
+            .ok_or(Error::NotFound("API key"))?;
+        let view = self
+            .locked_view(db, principal, key.organization_id)
+            .await
+            .map_err(|err| match err {
+                Error::NotFound(_) => Error::NotFound("API key"),
+                other => other,
+            })?;
+        Ok((key, view))
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one audit row's worth of fields")]
+    async fn key_event<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        principal: &Principal,
+        action: &'static str,
+        key: &ApiKey,
+        context: serde_json::Value,
+        request: &RequestContext,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut event = audit_event::by(
+            principal,
+            action,
+            key.organization_id,
+            Some(key.id),
+            context,
+            request,
+            now,
+        );
+        event.project_id = Some(key.project_id);
+        audit::append(txn, event).await?;
+        Ok(())
+    }
+}
