@@ -3,6 +3,7 @@
 //! - `migrate up|down [-n N]|status|fresh [--database-url URL]`
 //! - `schema [--check]`: write (or check) `schema.graphql` at the repository root
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
+//! - `audit prune [--database-url URL]`: delete audit events past each org's retention
 //!
 //! The database comes from `--database-url`, else `ROSTER_DATABASE_URL`, else the same
 //! SQLite default as `cargo run`.
@@ -16,7 +17,8 @@ use roster_migrations::{Migrator, MigratorTrait};
 const USAGE: &str = "usage:
   cargo xtask migrate up|down [-n N]|status|fresh [--database-url URL]
   cargo xtask schema [--check]
-  cargo xtask token EMAIL [--database-url URL]";
+  cargo xtask token EMAIL [--database-url URL]
+  cargo xtask audit prune [--database-url URL]";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -28,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         ["schema"] => schema(false),
         ["schema", "--check"] => schema(true),
         ["token", email] => token(email, database_url).await,
+        ["audit", "prune"] => audit_prune(database_url).await,
         _ => bail!("{USAGE}"),
     }
 }
@@ -99,6 +102,18 @@ async fn token(email: &str, database_url: Option<String>) -> anyhow::Result<()> 
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("{}", signed_in.token.expose());
+    Ok(())
+}
+
+async fn audit_prune(database_url: Option<String>) -> anyhow::Result<()> {
+    let config = config(database_url)?;
+    let roster =
+        roster_gateway::build_service(&config, Arc::new(roster_service::SystemClock)).await?;
+    let deleted = roster
+        .prune_audit_log()
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!("pruned {deleted} audit events past their organization's retention");
     Ok(())
 }
 

@@ -36,6 +36,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    pruner: JoinHandle<()>,
 }
 
 impl Running {
@@ -47,6 +48,7 @@ impl Running {
         let _ = self.shutdown.send(true);
         self.server.await.context("server task panicked")??;
         self.worker.await.context("delivery worker panicked")?;
+        self.pruner.await.context("audit pruning panicked")?;
         Ok(())
     }
 
@@ -119,10 +121,16 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         metrics: Arc::new(Metrics::default()),
         secret_key: Arc::new(secret_key),
     };
+    let prune_every = state.config.limits.audit_prune_every;
     let router: Router = http::router(state);
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let worker = tokio::spawn(roster.delivery_worker().run(shutdown_rx.clone()));
+    let pruner = tokio::spawn(
+        roster
+            .clone()
+            .run_audit_pruning(prune_every, shutdown_rx.clone()),
+    );
     let mut server_shutdown = shutdown_rx;
     let server = tokio::spawn(async move {
         axum::serve(
@@ -141,5 +149,6 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         shutdown,
         server,
         worker,
+        pruner,
     })
 }

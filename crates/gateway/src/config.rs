@@ -64,6 +64,8 @@ pub struct LimitsConfig {
     pub sign_in_window_minutes: i64,
     pub invitations_per_hour: u64,
     pub reinvite_cooldown_seconds: i64,
+    /// How often the background job prunes audit events past retention.
+    pub audit_prune_every: Duration,
 }
 
 /// A variable that is set but cannot be used.
@@ -156,6 +158,11 @@ impl Config {
                 sign_in_window_minutes: parse(&get, "ROSTER_SIGN_IN_WINDOW_MINUTES", "15")?,
                 invitations_per_hour: parse(&get, "ROSTER_INVITATION_LIMIT", "100")?,
                 reinvite_cooldown_seconds: parse(&get, "ROSTER_REINVITE_COOLDOWN_SECONDS", "60")?,
+                audit_prune_every: Duration::from_secs(parse(
+                    &get,
+                    "ROSTER_AUDIT_PRUNE_INTERVAL_SECONDS",
+                    "3600",
+                )?),
             },
         })
     }

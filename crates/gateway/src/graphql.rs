@@ -7,6 +7,8 @@ mod invitation_types;
 mod limits;
 mod membership;
 mod mutation;
+mod project_mutation;
+mod project_types;
 mod query;
 mod types;
 

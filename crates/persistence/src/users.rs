@@ -85,3 +85,20 @@ pub async fn set_active_organization<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// The users with `ids` (one statement).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> RepoResult<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect())
+}

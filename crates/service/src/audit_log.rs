@@ -143,3 +143,26 @@ impl Roster {
         Ok(total)
     }
 }
+
+impl Roster {
+    /// Prunes the audit log every `every` until `shutdown` turns true (the background
+    /// retention job; one per process is harmless, deletes are idempotent).
+    pub async fn run_audit_pruning(
+        self,
+        every: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if let Err(err) = self.prune_audit_log().await {
+                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "audit pruning failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

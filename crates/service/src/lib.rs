@@ -34,7 +34,7 @@ pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
 pub use organizations::{MemberFilter, MemberPage, OrganizationKey, OrganizationPage};
 pub use principal::Principal;
-pub use projects::{CreatedApiKey, ProjectPage};
+pub use projects::{ApiKeyView, CreatedApiKey, ProjectPage};
 pub use roster_mailer::MailboxEntry;
 pub use roster_persistence::audit::AuditFilter;
 pub use roster_persistence::outbox::Delivery;

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use roster_domain::project::{API_KEY_PREFIX, last4};
 use roster_domain::{
-    Action, ApiKey, ApiKeyLabel, OrganizationView, Project, ProjectName, Role, SecretToken,
+    Action, ApiKey, ApiKeyLabel, OrganizationView, Project, ProjectName, Role, SecretToken, User,
 };
 use roster_persistence::api_keys::NewApiKey;
-use roster_persistence::{RepoError, api_keys, audit, begin_write, projects};
+use roster_persistence::{RepoError, api_keys, audit, begin_write, projects, users};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
@@ -24,6 +24,14 @@ use crate::{RequestContext, Roster, audit as audit_event, random};
 pub struct ProjectPage {
     pub projects: Vec<Project>,
     pub has_next_page: bool,
+}
+
+/// A key with the user who created it (`None` once that user is gone, or for keys made by
+/// keys).
+#[derive(Debug, Clone)]
+pub struct ApiKeyView {
+    pub key: ApiKey,
+    pub creator: Option<User>,
 }
 
 /// A key with its secret, returned once by create and regenerate.
@@ -188,7 +196,8 @@ impl Roster {
         Ok(projects::count(&self.db, organization_id).await?)
     }
 
-    /// The keys of `project_ids` (all in `organization_id`), for one page of projects.
+    /// The keys of `project_ids` (all in `organization_id`) with their creators, for one
+    /// page of projects: two statements however many projects and keys.
     ///
     /// # Errors
     /// `NotFound`.
@@ -197,10 +206,47 @@ impl Roster {
         principal: &Principal,
         organization_id: Uuid,
         project_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<ApiKey>>> {
+    ) -> Result<HashMap<Uuid, Vec<ApiKeyView>>> {
         self.require_role(principal, organization_id, Action::ReadOrganization)
             .await?;
-        Ok(api_keys::for_projects(&self.db, project_ids).await?)
+        let keys = api_keys::for_projects(&self.db, project_ids).await?;
+        let mut creator_ids: Vec<Uuid> = keys
+            .values()
+            .flatten()
+            .filter_map(|key| key.created_by)
+            .collect();
+        creator_ids.sort_unstable();
+        creator_ids.dedup();
+        let creators: HashMap<Uuid, User> = users::find_many(&self.db, &creator_ids)
+            .await?
+            .into_iter()
+            .map(|user| (user.id, user))
+            .collect();
+        Ok(keys
+            .into_iter()
+            .map(|(project, keys)| {
+                let views = keys
+                    .into_iter()
+                    .map(|key| ApiKeyView {
+                        creator: key.created_by.and_then(|id| creators.get(&id).cloned()),
+                        key,
+                    })
+                    .collect();
+                (project, views)
+            })
+            .collect())
+    }
+
+    /// A key with its creator, for answers to key mutations.
+    ///
+    /// # Errors
+    /// `Internal` on database failure.
+    pub async fn api_key_view(&self, key: ApiKey) -> Result<ApiKeyView> {
+        let creator = match key.created_by {
+            Some(id) => users::find(&self.db, id).await?,
+            None => None,
+        };
+        Ok(ApiKeyView { key, creator })
     }
 
     /// Creates a key for a project (member+), with `role` (default `MEMBER`) at most the

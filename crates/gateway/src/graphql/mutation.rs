@@ -8,7 +8,11 @@ use super::{actor, parse_id, principal, roster, scope};
 
 /// Every mutation: identity and organizations here, memberships in `membership.rs`.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(IdentityMutation, super::membership::MembershipMutation);
+pub struct Mutation(
+    IdentityMutation,
+    super::membership::MembershipMutation,
+    super::project_mutation::ProjectMutation,
+);
 
 /// Sign-in and organization mutations.
 #[derive(Default)]

@@ -201,6 +201,88 @@ impl OrganizationObject {
             }));
         Ok(connection)
     }
+    /// The organization's projects, oldest first. Keys of the whole page load in one
+    /// statement when `apiKeys` is selected.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        Connection<String, super::project_types::ProjectObject, super::project_types::ProjectTotal>,
+    > {
+        let after = parse_cursor(ctx, after.as_deref())?;
+        let organization_id = self.0.organization.id;
+        let roster = roster(ctx)?;
+        let principal = principal(ctx)?;
+        let page = roster
+            .projects(principal, organization_id, first, after)
+            .await
+            .gql(ctx)?;
+        let look_ahead = ctx.look_ahead();
+        let wants_keys = look_ahead.field("nodes").field("apiKeys").exists()
+            || look_ahead.field("edges").field("node").field("apiKeys").exists();
+        let mut keys = if wants_keys {
+            let ids: Vec<uuid::Uuid> = page.projects.iter().map(|project| project.id).collect();
+            Some(roster.api_keys_of(principal, organization_id, &ids).await.gql(ctx)?)
+        } else {
+            None
+        };
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            super::project_types::ProjectTotal(organization_id),
+        );
+        connection.edges.extend(page.projects.into_iter().map(|project| {
+            let api_keys = keys
+                .as_mut()
+                .map(|keys| keys.remove(&project.id).unwrap_or_default());
+            Edge::new(
+                project.id.to_string(),
+                super::project_types::ProjectObject { project, api_keys },
+            )
+        }));
+        Ok(connection)
+    }
+    /// The audit log, newest first (every member). Filters combine.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::project_types::AuditLogFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        Connection<String, super::project_types::AuditEventObject, super::project_types::AuditTotal>,
+    > {
+        let after = parse_cursor(ctx, after.as_deref())?;
+        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let organization_id = self.0.organization.id;
+        let page = roster(ctx)?
+            .audit_log(principal(ctx)?, organization_id, &filter, first, after)
+            .await
+            .gql(ctx)?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            super::project_types::AuditTotal {
+                organization_id,
+                filter,
+            },
+        );
+        connection.edges.extend(page.events.into_iter().map(|event| {
+            Edge::new(event.id.to_string(), super::project_types::AuditEventObject(event))
+        }));
+        Ok(connection)
+    }
+    /// Days audit events are kept; null means forever.
+    async fn audit_retention_days(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        roster(ctx)?
+            .audit_retention(principal(ctx)?, self.0.organization.id)
+            .await
+            .gql(ctx)
+    }
     /// Members in the order they joined. `search` matches email or display name.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn members(
