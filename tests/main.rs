@@ -6,6 +6,8 @@
 
 mod support;
 
+mod api_keys;
+mod audit_log;
 mod browser;
 mod http_surface;
 mod invitation_page;
@@ -15,5 +17,6 @@ mod membership;
 mod ops;
 mod organizations;
 mod outbox;
+mod projects;
 mod races;
 mod sign_in;

@@ -91,6 +91,50 @@ impl TestApp {
         }
     }
 
+    /// The running server's service (for jobs a test triggers directly, like pruning).
+    pub fn roster(&self) -> &roster_service::Roster {
+        &self.running.as_ref().expect("running").roster
+    }
+
+    /// Creates a project in `org` as `user`; returns its id.
+    pub async fn create_project(&self, user: &SignedIn, org: &str, name: &str) -> String {
+        let body = self
+            .gql(
+                Some(&user.token),
+                "mutation($o: ID!, $n: String!) { createProject(organizationId: $o, name: $n) { id } }",
+                json!({ "o": org, "n": name }),
+            )
+            .await;
+        body["data"]["createProject"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("create project: {body}"))
+            .to_owned()
+    }
+
+    /// Creates an API key; returns (key id, secret).
+    pub async fn create_key(
+        &self,
+        user: &SignedIn,
+        project: &str,
+        role: Option<&str>,
+    ) -> (String, String) {
+        let body = self
+            .gql(
+                Some(&user.token),
+                "mutation($p: ID!, $r: Role) { createApiKey(projectId: $p, label: \"ci\", role: $r) { secret apiKey { id } } }",
+                json!({ "p": project, "r": role }),
+            )
+            .await;
+        let created = &body["data"]["createApiKey"];
+        (
+            created["apiKey"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("create key: {body}"))
+                .to_owned(),
+            created["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Stops the server gracefully (drain, stop the worker).
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {

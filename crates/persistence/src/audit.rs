@@ -126,6 +126,33 @@ fn to_domain(model: audit_events::Model) -> roster_domain::AuditEvent {
     }
 }
 
+fn page_query(
+    organization_id: Uuid,
+    filter: &AuditFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> sea_orm::Select<audit_events::Entity> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = filtered(organization_id, filter);
+    if let Some(before) = before {
+        query = query.filter(audit_events::Column::Id.lt(before));
+    }
+    query.order_by_desc(audit_events::Column::Id).limit(limit)
+}
+
+/// The exact statement `page` runs, for `EXPLAIN` checks that the indexes serve it.
+#[must_use]
+pub fn page_statement(
+    backend: sea_orm::DatabaseBackend,
+    organization_id: Uuid,
+    filter: &AuditFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    page_query(organization_id, filter, before, limit).build(backend)
+}
+
 /// One page of an organization's audit log, newest first: keyset on the (time-ordered)
 /// id, so a page costs the same at any depth and concurrent inserts never shift it.
 ///
@@ -138,14 +165,7 @@ pub async fn page<C: ConnectionTrait>(
     before: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<roster_domain::AuditEvent>> {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
-    let mut query = filtered(organization_id, filter);
-    if let Some(before) = before {
-        query = query.filter(audit_events::Column::Id.lt(before));
-    }
-    Ok(query
-        .order_by_desc(audit_events::Column::Id)
-        .limit(limit)
+    Ok(page_query(organization_id, filter, before, limit)
         .all(db)
         .await?
         .into_iter()

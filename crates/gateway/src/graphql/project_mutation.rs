@@ -1,8 +1,8 @@
 //! Mutations for projects, API keys and audit retention.
 
 use async_graphql::{Context, ID, Object};
-use roster_domain::Role;
 use roster_domain::Project;
+use roster_domain::Role;
 
 use super::error::ResultExt;
 use super::invitation_types::request_context;
@@ -24,17 +24,32 @@ fn project(project: Project) -> ProjectObject {
 #[Object]
 impl ProjectMutation {
     /// Creates a project (member). Names are unique within the organization, any case.
-    async fn create_project(&self, ctx: &Context<'_>, organization_id: ID, name: String) -> async_graphql::Result<ProjectObject> {
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        name: String,
+    ) -> async_graphql::Result<ProjectObject> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let created = roster(ctx)?
-            .create_project(principal(ctx)?, organization_id, &name, request_context(ctx)?)
+            .create_project(
+                principal(ctx)?,
+                organization_id,
+                &name,
+                request_context(ctx)?,
+            )
             .await
             .gql(ctx)?;
         Ok(project(created))
     }
 
     /// Renames a project (member).
-    async fn rename_project(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<ProjectObject> {
+    async fn rename_project(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+    ) -> async_graphql::Result<ProjectObject> {
         let id = parse_id(ctx, "id", &id)?;
         let renamed = roster(ctx)?
             .rename_project(principal(ctx)?, id, &name, request_context(ctx)?)
@@ -65,15 +80,29 @@ impl ProjectMutation {
         let project_id = parse_id(ctx, "projectId", &project_id)?;
         let roster = roster(ctx)?;
         let created = roster
-            .create_api_key(principal(ctx)?, project_id, &label, role.map(Role::from), request_context(ctx)?)
+            .create_api_key(
+                principal(ctx)?,
+                project_id,
+                &label,
+                role.map(Role::from),
+                request_context(ctx)?,
+            )
             .await
             .gql(ctx)?;
-        let view = roster.api_key_view(created.api_key.clone()).await.gql(ctx)?;
+        let view = roster
+            .api_key_view(created.api_key.clone())
+            .await
+            .gql(ctx)?;
         Ok(CreatedApiKeyObject { created, view })
     }
 
     /// Renames a key (member).
-    async fn rename_api_key(&self, ctx: &Context<'_>, id: ID, label: String) -> async_graphql::Result<ApiKeyObject> {
+    async fn rename_api_key(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        label: String,
+    ) -> async_graphql::Result<ApiKeyObject> {
         let id = parse_id(ctx, "id", &id)?;
         let roster = roster(ctx)?;
         let key = roster
@@ -84,14 +113,21 @@ impl ProjectMutation {
     }
 
     /// Replaces a key's secret (member); the old secret stops working at once.
-    async fn regenerate_api_key(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CreatedApiKeyObject> {
+    async fn regenerate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<CreatedApiKeyObject> {
         let id = parse_id(ctx, "id", &id)?;
         let roster = roster(ctx)?;
         let created = roster
             .regenerate_api_key(principal(ctx)?, id, request_context(ctx)?)
             .await
             .gql(ctx)?;
-        let view = roster.api_key_view(created.api_key.clone()).await.gql(ctx)?;
+        let view = roster
+            .api_key_view(created.api_key.clone())
+            .await
+            .gql(ctx)?;
         Ok(CreatedApiKeyObject { created, view })
     }
 
@@ -115,7 +151,12 @@ impl ProjectMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         Ok(OrganizationObject(
             roster(ctx)?
-                .set_audit_retention(principal(ctx)?, organization_id, days, request_context(ctx)?)
+                .set_audit_retention(
+                    principal(ctx)?,
+                    organization_id,
+                    days,
+                    request_context(ctx)?,
+                )
                 .await
                 .gql(ctx)?,
         ))

@@ -31,7 +31,11 @@ impl ProjectObject {
         let keys = match &self.api_keys {
             Some(keys) => keys.clone(),
             None => roster(ctx)?
-                .api_keys_of(principal(ctx)?, self.project.organization_id, &[self.project.id])
+                .api_keys_of(
+                    principal(ctx)?,
+                    self.project.organization_id,
+                    &[self.project.id],
+                )
                 .await
                 .gql(ctx)?
                 .remove(&self.project.id)
@@ -158,9 +162,17 @@ pub struct AuditLogFilter {
 impl AuditLogFilter {
     pub(crate) fn parse(self, ctx: &Context<'_>) -> async_graphql::Result<AuditFilter> {
         Ok(AuditFilter {
-            actor_id: self.actor_id.as_ref().map(|id| parse_id(ctx, "actorId", id)).transpose()?,
+            actor_id: self
+                .actor_id
+                .as_ref()
+                .map(|id| parse_id(ctx, "actorId", id))
+                .transpose()?,
             action: self.action,
-            project_id: self.project_id.as_ref().map(|id| parse_id(ctx, "projectId", id)).transpose()?,
+            project_id: self
+                .project_id
+                .as_ref()
+                .map(|id| parse_id(ctx, "projectId", id))
+                .transpose()?,
             since: self.since,
             until: self.until,
         })
@@ -173,7 +185,10 @@ pub struct ProjectTotal(pub uuid::Uuid);
 #[Object]
 impl ProjectTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        roster(ctx)?.project_count(principal(ctx)?, self.0).await.gql(ctx)
+        roster(ctx)?
+            .project_count(principal(ctx)?, self.0)
+            .await
+            .gql(ctx)
     }
 }
 

@@ -222,10 +222,19 @@ impl OrganizationObject {
             .gql(ctx)?;
         let look_ahead = ctx.look_ahead();
         let wants_keys = look_ahead.field("nodes").field("apiKeys").exists()
-            || look_ahead.field("edges").field("node").field("apiKeys").exists();
+            || look_ahead
+                .field("edges")
+                .field("node")
+                .field("apiKeys")
+                .exists();
         let mut keys = if wants_keys {
             let ids: Vec<uuid::Uuid> = page.projects.iter().map(|project| project.id).collect();
-            Some(roster.api_keys_of(principal, organization_id, &ids).await.gql(ctx)?)
+            Some(
+                roster
+                    .api_keys_of(principal, organization_id, &ids)
+                    .await
+                    .gql(ctx)?,
+            )
         } else {
             None
         };
@@ -234,15 +243,17 @@ impl OrganizationObject {
             page.has_next_page,
             super::project_types::ProjectTotal(organization_id),
         );
-        connection.edges.extend(page.projects.into_iter().map(|project| {
-            let api_keys = keys
-                .as_mut()
-                .map(|keys| keys.remove(&project.id).unwrap_or_default());
-            Edge::new(
-                project.id.to_string(),
-                super::project_types::ProjectObject { project, api_keys },
-            )
-        }));
+        connection
+            .edges
+            .extend(page.projects.into_iter().map(|project| {
+                let api_keys = keys
+                    .as_mut()
+                    .map(|keys| keys.remove(&project.id).unwrap_or_default());
+                Edge::new(
+                    project.id.to_string(),
+                    super::project_types::ProjectObject { project, api_keys },
+                )
+            }));
         Ok(connection)
     }
     /// The audit log, newest first (every member). Filters combine.
@@ -254,7 +265,11 @@ impl OrganizationObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<
-        Connection<String, super::project_types::AuditEventObject, super::project_types::AuditTotal>,
+        Connection<
+            String,
+            super::project_types::AuditEventObject,
+            super::project_types::AuditTotal,
+        >,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let filter = filter.unwrap_or_default().parse(ctx)?;
@@ -271,9 +286,14 @@ impl OrganizationObject {
                 filter,
             },
         );
-        connection.edges.extend(page.events.into_iter().map(|event| {
-            Edge::new(event.id.to_string(), super::project_types::AuditEventObject(event))
-        }));
+        connection
+            .edges
+            .extend(page.events.into_iter().map(|event| {
+                Edge::new(
+                    event.id.to_string(),
+                    super::project_types::AuditEventObject(event),
+                )
+            }));
         Ok(connection)
     }
     /// Days audit events are kept; null means forever.
