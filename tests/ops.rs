@@ -68,3 +68,90 @@ async fn shutdown_drains_and_stops_the_worker() {
         "no longer listening"
     );
 }
+
+#[tokio::test]
+async fn without_smtp_mail_lands_in_the_dev_mailbox_page() {
+    let folder = tempfile_dir();
+    let app = TestApp::spawn_with(&[
+        ("ROSTER_SMTP_URL", ""),
+        ("ROSTER_DEV_MAILBOX_DIR", folder.as_str()),
+    ])
+    .await;
+    app.gql(
+        None,
+        "mutation { requestSignIn(email: \"newcomer@example.com\") }",
+        json!({}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let link = loop {
+        let page = app
+            .http
+            .get(format!("{}/dev/mailbox", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if let Some(start) = page.find("href=\"") {
+            let rest = &page[start + 6..];
+            break rest[..rest.find('"').unwrap()].to_owned();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no mail in the dev mailbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        link.starts_with(&format!(
+            "{}/auth/verify?token=rsi_",
+            app.config.http.public_url
+        )),
+        "{link}"
+    );
+    let page = app.http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(std::fs::read_dir(&folder).unwrap().any(|entry| {
+        entry
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|ext| ext == "eml")
+    }));
+    assert!(app.smtp.received().is_empty(), "nothing went over SMTP");
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[tokio::test]
+async fn the_dev_token_command_issues_a_working_session_without_any_http_route() {
+    let app = TestApp::spawn().await;
+    // What `cargo xtask token EMAIL` runs, with database access only.
+    let signed_in = app
+        .roster()
+        .issue_dev_token("Dev@Example.com")
+        .await
+        .unwrap();
+    let body = app
+        .gql(
+            Some(signed_in.token.expose()),
+            "{ viewer { user { email } activeOrganization { kind } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["viewer"]["user"]["email"], "dev@example.com",
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["viewer"]["activeOrganization"]["kind"],
+        "PERSONAL"
+    );
+}
+
+fn tempfile_dir() -> String {
+    let dir =
+        std::env::temp_dir().join(format!("roster-mailbox-{}", uuid::Uuid::now_v7().simple()));
+    dir.display().to_string()
+}

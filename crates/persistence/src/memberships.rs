@@ -118,6 +118,35 @@ fn search_condition(search: &str) -> Condition {
         )
 }
 
+fn page_query(
+    organization_id: Uuid,
+    filter: &MemberFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> sea_orm::SelectTwo<memberships::Entity, users::Entity> {
+    let mut query = by_org_and_role(organization_id, filter.role).find_also_related(users::Entity);
+    if let Some(search) = &filter.search {
+        query = query.filter(search_condition(search));
+    }
+    if let Some(after) = after {
+        query = query.filter(memberships::Column::Id.gt(after));
+    }
+    query.order_by_asc(memberships::Column::Id).limit(limit)
+}
+
+/// The exact statement `page` runs, for `EXPLAIN` checks.
+#[must_use]
+pub fn page_statement(
+    backend: sea_orm::DatabaseBackend,
+    organization_id: Uuid,
+    filter: &MemberFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    page_query(organization_id, filter, after, limit).build(backend)
+}
+
 /// One page of members (with their users) in join order, keyset on the membership id:
 /// a single statement however large the organization.
 ///
@@ -130,16 +159,7 @@ pub async fn page<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<Member>> {
-    let mut query = by_org_and_role(organization_id, filter.role).find_also_related(users::Entity);
-    if let Some(search) = &filter.search {
-        query = query.filter(search_condition(search));
-    }
-    if let Some(after) = after {
-        query = query.filter(memberships::Column::Id.gt(after));
-    }
-    let rows = query
-        .order_by_asc(memberships::Column::Id)
-        .limit(limit)
+    let rows = page_query(organization_id, filter, after, limit)
         .all(db)
         .await?;
     rows.into_iter()
