@@ -4,9 +4,12 @@
 //! - `schema [--check]`: write (or check) `schema.graphql` at the repository root
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
 //! - `audit prune [--database-url URL]`: delete audit events past each org's retention
+//! - `bench [--members N] [--requests N] [--concurrency N]`: seed and measure over HTTP
 //!
 //! The database comes from `--database-url`, else `ROSTER_DATABASE_URL`, else the same
 //! SQLite default as `cargo run`.
+
+mod bench;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +21,8 @@ const USAGE: &str = "usage:
   cargo xtask migrate up|down [-n N]|status|fresh [--database-url URL]
   cargo xtask schema [--check]
   cargo xtask token EMAIL [--database-url URL]
-  cargo xtask audit prune [--database-url URL]";
+  cargo xtask audit prune [--database-url URL]
+  cargo xtask bench [--members N] [--requests N] [--concurrency N] [--database-url URL]";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -31,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         ["schema", "--check"] => schema(true),
         ["token", email] => token(email, database_url).await,
         ["audit", "prune"] => audit_prune(database_url).await,
+        ["bench", rest @ ..] => bench(rest, database_url).await,
         _ => bail!("{USAGE}"),
     }
 }
@@ -103,6 +108,30 @@ async fn token(email: &str, database_url: Option<String>) -> anyhow::Result<()> 
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("{}", signed_in.token.expose());
     Ok(())
+}
+
+async fn bench(args: &[&str], database_url: Option<String>) -> anyhow::Result<()> {
+    let mut settings = bench::BenchArgs {
+        database_url,
+        members: 10_000,
+        requests: 2_000,
+        concurrency: 16,
+    };
+    for pair in args.chunks(2) {
+        match pair {
+            ["--members", value] => {
+                settings.members = value.parse().context("--members takes a number")?
+            }
+            ["--requests", value] => {
+                settings.requests = value.parse().context("--requests takes a number")?
+            }
+            ["--concurrency", value] => {
+                settings.concurrency = value.parse().context("--concurrency takes a number")?;
+            }
+            _ => bail!("{USAGE}"),
+        }
+    }
+    bench::run(settings).await
 }
 
 async fn audit_prune(database_url: Option<String>) -> anyhow::Result<()> {
