@@ -81,17 +81,29 @@ pub(crate) fn request_id(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
+/// Where a request came from, for the audit events it causes: the client IP and the user
+/// agent (at most 512 characters).
+pub(crate) fn request_context(
+    state: &AppState,
+    peer: &ConnectInfo<SocketAddr>,
+    headers: &HeaderMap,
+) -> roster_service::RequestContext {
+    roster_service::RequestContext {
+        ip: Some(client_ip(state, peer, headers)),
+        user_agent: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(512).collect()),
+    }
+}
+
 /// The client IP: the socket peer, or the nearest untrusted `X-Forwarded-For` hop when the
 /// peer is a configured trusted proxy.
-pub(crate) fn client_ip(
-    state: &AppState,
-    peer: Option<&ConnectInfo<SocketAddr>>,
-    headers: &HeaderMap,
-) -> Option<String> {
-    let peer_ip = peer.map(|ConnectInfo(addr)| addr.ip())?;
+fn client_ip(state: &AppState, peer: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> String {
+    let peer_ip = peer.0.ip();
     let trusted = &state.config.http.trusted_proxies;
     if !trusted.contains(&peer_ip) {
-        return Some(peer_ip.to_string());
+        return peer_ip.to_string();
     }
     let forwarded: Vec<IpAddr> = headers
         .get_all("x-forwarded-for")
@@ -106,7 +118,7 @@ pub(crate) fn client_ip(
         .find(|hop| !trusted.contains(hop))
         .copied()
         .unwrap_or(peer_ip);
-    Some(client.to_string())
+    client.to_string()
 }
 
 /// A plain error response with a JSON body in GraphQL's error shape.

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{client_ip, json_error, request_id};
+use super::{json_error, request_context, request_id};
 use crate::app::AppState;
 use crate::graphql::{RequestScope, count_aliases};
 
@@ -78,7 +78,7 @@ pub async fn post(
             );
         }
     };
-    execute(&state, Some(&peer), &headers, request, true).await
+    execute(&state, &peer, &headers, request, true).await
 }
 
 /// Query parameters of `GET /graphql`.
@@ -132,14 +132,14 @@ pub async fn get(
             }
         }
     }
-    execute(&state, Some(&peer), &headers, request, false).await
+    execute(&state, &peer, &headers, request, false).await
 }
 
 async fn execute(
     state: &AppState,
-    peer: Option<&ConnectInfo<SocketAddr>>,
+    peer: &ConnectInfo<SocketAddr>,
     headers: &HeaderMap,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     allow_mutation: bool,
 ) -> Response {
     let request_id = request_id(headers);
@@ -148,10 +148,12 @@ async fn execute(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON));
 
-    // Checks that need the parsed document; a document that does not parse is left to
-    // the executor, which reports it in the standard shape.
-    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-        let aliases = count_aliases(&document);
+    // Checks that need the parsed document. The request keeps the parsed document, so the
+    // executor does not parse it again; one that does not parse is left to the executor,
+    // which reports it in the standard shape.
+    let operation_name = request.operation_name.clone();
+    if let Ok(document) = request.parsed_query() {
+        let aliases = count_aliases(document);
         if aliases > state.config.limits.query_aliases {
             return json_error(
                 StatusCode::BAD_REQUEST,
@@ -162,7 +164,7 @@ async fn execute(
                 ),
             );
         }
-        if !allow_mutation && is_mutation(&document, request.operation_name.as_deref()) {
+        if !allow_mutation && is_mutation(document, operation_name.as_deref()) {
             let mut response = json_error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "BAD_USER_INPUT",
@@ -191,13 +193,7 @@ async fn execute(
     };
     let scope = RequestScope {
         principal,
-        context: roster_service::RequestContext {
-            ip: client_ip(state, peer, headers),
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|value| value.to_str().ok())
-                .map(|agent| agent.chars().take(512).collect()),
-        },
+        context: request_context(state, peer, headers),
         request_id,
     };
     let mut response = state.schema.execute(request.data(scope)).await;

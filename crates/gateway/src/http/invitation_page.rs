@@ -11,13 +11,13 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use roster_domain::InvitationStatus;
-use roster_service::{Actor, InvitationRef, InvitationView, RequestContext};
+use roster_service::{Actor, InvitationRef, InvitationView};
 use serde::Deserialize;
 
 use super::pages::{
     SESSION_COOKIE, csrf_token, csrf_valid, message, render, same_origin, session_cookie,
 };
-use super::{client_ip, request_id};
+use super::{request_context, request_id};
 use crate::app::AppState;
 
 #[derive(Template)]
@@ -291,20 +291,6 @@ fn internal(headers: &HeaderMap, err: &roster_service::Error) -> Response {
         "Something went wrong",
         &format!("Please try again. Request id: {request_id}"),
     )
-}
-
-fn request_context(
-    state: &AppState,
-    peer: &ConnectInfo<SocketAddr>,
-    headers: &HeaderMap,
-) -> RequestContext {
-    RequestContext {
-        ip: client_ip(state, Some(peer), headers),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(|agent| agent.chars().take(512).collect()),
-    }
 }
 
 /// The actor behind the page's session cookie, if it is still valid.

@@ -11,12 +11,12 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hmac::{Hmac, Mac};
-use roster_service::{MailboxEntry, RequestContext};
+use roster_service::MailboxEntry;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::client_ip;
+use super::request_context;
 use crate::app::AppState;
 
 pub(crate) const SESSION_COOKIE: &str = "roster_session";
@@ -113,13 +113,7 @@ pub async fn verify_submit(
             "The form has expired or was tampered with. Open the link from your email again.",
         );
     }
-    let request = RequestContext {
-        ip: client_ip(&state, Some(&peer), &headers),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(|agent| agent.chars().take(512).collect()),
-    };
+    let request = request_context(&state, &peer, &headers);
     match state.roster.complete_sign_in(&form.token, &request).await {
         Ok(signed_in) => {
             let organization = signed_in
