@@ -29,6 +29,8 @@ pub struct Organization {
     pub plan: String,
     /// Kept in the same transaction as every membership change, so reading it is free.
     pub member_count: i64,
+    /// Days audit events are kept; `None` keeps them forever.
+    pub audit_retention_days: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -43,6 +43,7 @@ pub(crate) fn to_domain(model: organizations::Model) -> RepoResult<Organization>
         kind,
         plan: model.plan,
         member_count: i64::from(model.member_count),
+        audit_retention_days: model.audit_retention_days,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -257,15 +258,4 @@ pub async fn set_retention<C: ConnectionTrait>(
     .update(db)
     .await?;
     Ok(())
-}
-
-/// The organization's audit retention in days, if set.
-///
-/// # Errors
-/// `RepoError::Db` on database failure.
-pub async fn retention<C: ConnectionTrait>(db: &C, id: Uuid) -> RepoResult<Option<i32>> {
-    Ok(organizations::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .and_then(|org| org.audit_retention_days))
 }

@@ -7,8 +7,8 @@ use roster_persistence::{audit, begin_write, organizations};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::organizations::page_size;
-use crate::principal::Principal;
+use crate::organizations::{page_size, split_page};
+use crate::principal::{Principal, require};
 use crate::{RequestContext, Roster, audit as audit_event};
 
 /// How many events one prune statement deletes at most.
@@ -37,9 +37,8 @@ impl Roster {
         let limit = page_size(first)?;
         self.require_role(principal, organization_id, Action::ReadOrganization)
             .await?;
-        let mut events = audit::page(&self.db, organization_id, filter, after, limit + 1).await?;
-        let has_next_page = events.len() as u64 > limit;
-        events.truncate(usize::try_from(limit).unwrap_or(0));
+        let rows = audit::page(&self.db, organization_id, filter, after, limit + 1).await?;
+        let (events, has_next_page) = split_page(rows, limit);
         Ok(AuditPage {
             events,
             has_next_page,
@@ -61,20 +60,6 @@ impl Roster {
         Ok(audit::count(&self.db, organization_id, filter).await?)
     }
 
-    /// The organization's retention in days (`None`: kept forever).
-    ///
-    /// # Errors
-    /// `NotFound`.
-    pub async fn audit_retention(
-        &self,
-        principal: &Principal,
-        organization_id: Uuid,
-    ) -> Result<Option<i32>> {
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
-        Ok(organizations::retention(&self.db, organization_id).await?)
-    }
-
     /// Sets the retention: `None` (never prune), 30, 60 or 90 days (admin+).
     ///
     /// # Errors
@@ -94,12 +79,8 @@ impl Roster {
         }
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let view = self.locked_view(&txn, principal, organization_id).await?;
-        if !view.membership.role.may(Action::UpdateOrganization) {
-            return Err(Error::Forbidden {
-                required_role: Action::UpdateOrganization.min_role(),
-            });
-        }
+        let mut view = self.locked_view(&txn, principal, organization_id).await?;
+        require(view.membership.role, Action::UpdateOrganization)?;
         organizations::set_retention(&txn, organization_id, days, now).await?;
         audit::append(
             &txn,
@@ -115,6 +96,8 @@ impl Roster {
         )
         .await?;
         txn.commit().await?;
+        view.organization.audit_retention_days = days;
+        view.organization.updated_at = now;
         Ok(view)
     }
 

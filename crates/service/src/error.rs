@@ -64,6 +64,15 @@ impl Error {
     }
 }
 
+/// `err` as `conflict()` when a unique constraint refused the write, else as usual: for
+/// use cases that know which rule a constraint stands for (a taken slug or name).
+pub(crate) fn on_conflict(err: RepoError, conflict: impl FnOnce() -> Error) -> Error {
+    match err {
+        RepoError::Conflict(_) => conflict(),
+        other => Error::from(other),
+    }
+}
+
 impl From<RepoError> for Error {
     fn from(err: RepoError) -> Self {
         match err {

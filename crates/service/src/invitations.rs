@@ -12,16 +12,16 @@ use roster_domain::{
 use roster_mailer::Mail;
 use roster_persistence::invitations::{InvitationDetails, NewInvitation};
 use roster_persistence::organizations::OrganizationKey;
-use roster_persistence::outbox::{Delivery, NewMessage};
+use roster_persistence::outbox::Delivery;
 use roster_persistence::{
-    audit, begin_write, invitations, lock_key, memberships, organizations, outbox, users,
+    audit, begin_write, invitations, memberships, organizations, outbox, users,
 };
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
-use crate::organizations::page_size;
-use crate::principal::Principal;
+use crate::error::{Error, Result, on_conflict};
+use crate::organizations::{page_size, split_page};
+use crate::principal::{Principal, require};
 use crate::sessions::{Actor, SignedIn};
 use crate::{RequestContext, Roster, audit as audit_event, random};
 
@@ -108,52 +108,9 @@ impl Roster {
         }
         self.check_invitation_rate(&txn, organization_id, now)
             .await?;
-        let token = random::token(INVITATION_PREFIX)?;
-        let expires_at = now + self.config.invitation_ttl;
-        let invitation = match existing {
-            Some(existing) => {
-                outbox::supersede_queued(&txn, existing.id, now).await?;
-                invitations::refresh(
-                    &txn,
-                    existing.id,
-                    &token.hash(),
-                    role,
-                    principal.user_id(),
-                    expires_at,
-                    now,
-                )
-                .await?
-            }
-            None => invitations::insert(
-                &txn,
-                NewInvitation {
-                    organization_id,
-                    email: email.as_str(),
-                    role,
-                    token_hash: &token.hash(),
-                    invited_by: principal.user_id(),
-                    expires_at,
-                    now,
-                },
-            )
-            .await
-            .map_err(|err| match err {
-                roster_persistence::RepoError::Conflict(_) => Error::Conflict {
-                    field: Some("email"),
-                    message: "an invitation for this address was just created; try again".into(),
-                },
-                other => Error::from(other),
-            })?,
-        };
-        self.enqueue_invitation(
-            &txn,
-            &invitation,
-            &view,
-            principal.email(),
-            token.expose(),
-            now,
-        )
-        .await?;
+        let invitation = self
+            .issue(&txn, principal, &view, existing, &email, role, now)
+            .await?;
         audit::append(
             &txn,
             audit_event::by(
@@ -193,27 +150,11 @@ impl Roster {
         }
         self.check_invitation_rate(&txn, invitation.organization_id, now)
             .await?;
-        outbox::supersede_queued(&txn, invitation.id, now).await?;
-        let token = random::token(INVITATION_PREFIX)?;
-        let invitation = invitations::refresh(
-            &txn,
-            invitation.id,
-            &token.hash(),
-            invitation.role,
-            principal.user_id(),
-            now + self.config.invitation_ttl,
-            now,
-        )
-        .await?;
-        self.enqueue_invitation(
-            &txn,
-            &invitation,
-            &view,
-            principal.email(),
-            token.expose(),
-            now,
-        )
-        .await?;
+        let email = EmailAddress::parse(&invitation.email)?;
+        let role = invitation.role;
+        let invitation = self
+            .issue(&txn, principal, &view, Some(invitation), &email, role, now)
+            .await?;
         audit::append(
             &txn,
             audit_event::by(
@@ -319,7 +260,7 @@ impl Roster {
         self.require_role(principal, organization_id, Action::ManageInvitations)
             .await?;
         let now = self.clock.now();
-        let mut page = invitations::page_for_organization(
+        let rows = invitations::page_for_organization(
             &self.db,
             organization_id,
             status,
@@ -328,8 +269,7 @@ impl Roster {
             now,
         )
         .await?;
-        let has_next_page = page.len() as u64 > limit;
-        page.truncate(usize::try_from(limit).unwrap_or(0));
+        let (page, has_next_page) = split_page(rows, limit);
         Ok(InvitationPage {
             invitations: self.details(page).await?,
             has_next_page,
@@ -386,14 +326,9 @@ impl Roster {
             }
             None => invitation.ensure_acceptable_by(&invited, now)?,
         }
-        lock_key(&txn, &format!("user:{invited}")).await?;
-        let user = match users::find_by_email(&txn, invited.as_str()).await? {
-            Some(user) => user,
-            None => {
-                self.create_user(&txn, invited.as_str(), request, now)
-                    .await?
-            }
-        };
+        let user = self
+            .user_for_email(&txn, invited.as_str(), request, now)
+            .await?;
         let membership = match memberships::find(&txn, invitation.organization_id, user.id).await? {
             Some(existing) => existing,
             None => {
@@ -531,14 +466,74 @@ impl Roster {
             .await?
             .ok_or(Error::NotFound("invitation"))?;
         let view = self
-            .locked_view(db, principal, invitation.organization_id)
+            .locked_view_of(db, principal, invitation.organization_id, "invitation")
             .await?;
-        if !view.membership.role.may(Action::ManageInvitations) {
-            return Err(Error::Forbidden {
-                required_role: Action::ManageInvitations.min_role(),
-            });
-        }
+        require(view.membership.role, Action::ManageInvitations)?;
         Ok((invitation, view))
+    }
+
+    /// Gives `existing` (or a new invitation for `email`) a fresh token and expiry, drops
+    /// its unsent mail, and queues the invitation mail with the new link.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the inputs of one invitation mail"
+    )]
+    async fn issue<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        principal: &Principal,
+        view: &OrganizationView,
+        existing: Option<Invitation>,
+        email: &EmailAddress,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation> {
+        let token = random::token(INVITATION_PREFIX)?;
+        let expires_at = now + self.config.invitation_ttl;
+        let invitation = match existing {
+            Some(existing) => {
+                outbox::supersede_queued(txn, existing.id, now).await?;
+                invitations::refresh(
+                    txn,
+                    existing.id,
+                    &token.hash(),
+                    role,
+                    principal.user_id(),
+                    expires_at,
+                    now,
+                )
+                .await?
+            }
+            None => invitations::insert(
+                txn,
+                NewInvitation {
+                    organization_id: view.organization.id,
+                    email: email.as_str(),
+                    role,
+                    token_hash: &token.hash(),
+                    invited_by: principal.user_id(),
+                    expires_at,
+                    now,
+                },
+            )
+            .await
+            .map_err(|err| {
+                on_conflict(err, || Error::Conflict {
+                    field: Some("email"),
+                    message: "an invitation for this address was just created; try again".into(),
+                })
+            })?,
+        };
+        self.enqueue_invitation(
+            txn,
+            &invitation,
+            view,
+            principal.email(),
+            token.expose(),
+            now,
+        )
+        .await?;
+        Ok(invitation)
     }
 
     async fn check_invitation_rate<C: ConnectionTrait>(
@@ -581,16 +576,11 @@ impl Roster {
                 .format("%Y-%m-%d %H:%M UTC")
                 .to_string(),
         };
-        let payload = serde_json::to_value(&mail).map_err(Error::internal)?;
-        outbox::enqueue(
+        self.enqueue(
             txn,
-            NewMessage {
-                kind: mail.kind(),
-                organization_id: Some(invitation.organization_id),
-                subject_id: Some(invitation.id),
-                recipient: invitation.email.clone(),
-                payload,
-            },
+            mail,
+            Some(invitation.organization_id),
+            Some(invitation.id),
             now,
         )
         .await?;

@@ -9,7 +9,7 @@ use roster_persistence::{audit, begin_write, memberships, users};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::principal::Principal;
+use crate::principal::{Principal, require};
 use crate::sessions::Actor;
 use crate::{RequestContext, Roster, audit as audit_event};
 
@@ -161,11 +161,7 @@ impl Roster {
         let view = self
             .locked_view(&txn, &Principal::User(actor.clone()), organization_id)
             .await?;
-        if !view.membership.role.may(Action::TransferOwnership) {
-            return Err(Error::Forbidden {
-                required_role: Action::TransferOwnership.min_role(),
-            });
-        }
+        require(view.membership.role, Action::TransferOwnership)?;
         not_personal(&view, "transferred")?;
         if user_id == actor.user.id {
             return Err(Error::bad_input(

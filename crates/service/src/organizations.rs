@@ -11,8 +11,8 @@ use uuid::Uuid;
 pub use roster_persistence::memberships::MemberFilter;
 pub use roster_persistence::organizations::OrganizationKey;
 
-use crate::error::{Error, Result};
-use crate::principal::Principal;
+use crate::error::{Error, Result, on_conflict};
+use crate::principal::{Principal, require};
 use crate::sessions::Actor;
 use crate::{RequestContext, Roster, audit as audit_event};
 
@@ -45,14 +45,12 @@ pub(crate) fn page_size(first: Option<i32>) -> Result<u64> {
     }
 }
 
-fn require(view: &OrganizationView, action: Action) -> Result<()> {
-    if view.membership.role.may(action) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden {
-            required_role: action.min_role(),
-        })
-    }
+/// Splits a page fetched with one extra row (`limit + 1`) into the rows to show and
+/// `hasNextPage`.
+pub(crate) fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
+    let has_next_page = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    (rows, has_next_page)
 }
 
 impl Roster {
@@ -137,7 +135,7 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let view = self.locked_view(&txn, principal, id).await?;
-        require(&view, Action::UpdateOrganization)?;
+        require(view.membership.role, Action::UpdateOrganization)?;
         let before = &view.organization;
         let new_slug = slug.filter(|slug| slug.as_str() != before.slug);
         if let Some(slug) = &new_slug
@@ -195,7 +193,7 @@ impl Roster {
     ) -> Result<Uuid> {
         let txn = begin_write(&self.db).await?;
         let view = self.locked_view(&txn, principal, id).await?;
-        require(&view, Action::DeleteOrganization)?;
+        require(view.membership.role, Action::DeleteOrganization)?;
         let organization = &view.organization;
         ensure_deletable(organization.kind, &organization.name, confirm_name)?;
         organizations::delete(&txn, id).await?;
@@ -243,10 +241,9 @@ impl Roster {
         after: Option<Uuid>,
     ) -> Result<OrganizationPage> {
         let limit = page_size(first)?;
-        let mut organizations =
+        let rows =
             organizations::page_for_member(&self.db, actor.user.id, after, limit + 1).await?;
-        let has_next_page = organizations.len() as u64 > limit;
-        organizations.truncate(usize::try_from(limit).unwrap_or(0));
+        let (organizations, has_next_page) = split_page(rows, limit);
         Ok(OrganizationPage {
             organizations,
             has_next_page,
@@ -277,10 +274,8 @@ impl Roster {
         let limit = page_size(first)?;
         self.require_role(principal, organization_id, Action::ReadOrganization)
             .await?;
-        let mut members =
-            memberships::page(&self.db, organization_id, filter, after, limit + 1).await?;
-        let has_next_page = members.len() as u64 > limit;
-        members.truncate(usize::try_from(limit).unwrap_or(0));
+        let rows = memberships::page(&self.db, organization_id, filter, after, limit + 1).await?;
+        let (members, has_next_page) = split_page(rows, limit);
         Ok(MemberPage {
             members,
             has_next_page,
@@ -326,13 +321,8 @@ impl Roster {
                     .membership
             }
         };
-        if membership.role.may(action) {
-            Ok(membership)
-        } else {
-            Err(Error::Forbidden {
-                required_role: action.min_role(),
-            })
-        }
+        require(membership.role, action)?;
+        Ok(membership)
     }
 }
 
@@ -344,8 +334,5 @@ fn slug_taken(slug: &Slug) -> Error {
 }
 
 fn conflict_as_slug_taken(err: roster_persistence::RepoError, slug: &Slug) -> Error {
-    match err {
-        roster_persistence::RepoError::Conflict(_) => slug_taken(slug),
-        other => Error::from(other),
-    }
+    on_conflict(err, || slug_taken(slug))
 }

@@ -3,7 +3,7 @@
 //! operations that belong to a person (switching, accepting invitations, leaving, signing
 //! out) refuse it.
 
-use roster_domain::{ApiKey, Membership, OrganizationView};
+use roster_domain::{Action, ApiKey, Membership, OrganizationView, Role};
 use roster_persistence::organizations;
 use roster_persistence::organizations::OrganizationKey;
 use sea_orm::ConnectionTrait;
@@ -51,6 +51,18 @@ impl Principal {
     }
 }
 
+/// Checks that `role` may perform `action` (SPEC's table), or `FORBIDDEN` naming the
+/// role needed. Every use case asks through here.
+pub(crate) fn require(role: Role, action: Action) -> Result<()> {
+    if role.may(action) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden {
+            required_role: action.min_role(),
+        })
+    }
+}
+
 impl Roster {
     /// The organization `key` as `principal` sees it: through the user's membership, or,
     /// for an API key, only its bound organization with the key's role (a virtual
@@ -84,6 +96,23 @@ impl Roster {
                 }))
             }
         }
+    }
+
+    /// Like `locked_view`, for an object (`what`) of that organization: an object of an
+    /// organization the caller cannot see answers exactly like a missing one.
+    pub(crate) async fn locked_view_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        organization_id: Uuid,
+        what: &'static str,
+    ) -> Result<OrganizationView> {
+        self.locked_view(db, principal, organization_id)
+            .await
+            .map_err(|err| match err {
+                Error::NotFound(_) => Error::NotFound(what),
+                other => other,
+            })
     }
 
     /// Takes the organization's lock, then reads it as `principal` sees it.

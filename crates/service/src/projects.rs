@@ -10,13 +10,13 @@ use roster_domain::{
     Action, ApiKey, ApiKeyLabel, OrganizationView, Project, ProjectName, Role, SecretToken, User,
 };
 use roster_persistence::api_keys::NewApiKey;
-use roster_persistence::{RepoError, api_keys, audit, begin_write, projects, users};
+use roster_persistence::{api_keys, audit, begin_write, projects, users};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
-use crate::organizations::page_size;
-use crate::principal::Principal;
+use crate::error::{Error, Result, on_conflict};
+use crate::organizations::{page_size, split_page};
+use crate::principal::{Principal, require};
 use crate::{RequestContext, Roster, audit as audit_event, random};
 
 /// A page of an organization's projects.
@@ -48,16 +48,6 @@ fn name_taken() -> Error {
     }
 }
 
-fn require(view: &OrganizationView, action: Action) -> Result<()> {
-    if view.membership.role.may(action) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden {
-            required_role: action.min_role(),
-        })
-    }
-}
-
 impl Roster {
     /// Creates a project (member+).
     ///
@@ -74,13 +64,10 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let view = self.locked_view(&txn, principal, organization_id).await?;
-        require(&view, Action::CreateProject)?;
+        require(view.membership.role, Action::CreateProject)?;
         let project = projects::insert(&txn, organization_id, &name, principal.user_id(), now)
             .await
-            .map_err(|err| match err {
-                RepoError::Conflict(_) => name_taken(),
-                other => Error::from(other),
-            })?;
+            .map_err(|err| on_conflict(err, name_taken))?;
         let mut event = audit_event::by(
             principal,
             "project.created",
@@ -111,13 +98,10 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let (project, view) = self.project_for(&txn, principal, project_id).await?;
-        require(&view, Action::RenameProject)?;
+        require(view.membership.role, Action::RenameProject)?;
         let renamed = projects::rename(&txn, project.id, &name, now)
             .await
-            .map_err(|err| match err {
-                RepoError::Conflict(_) => name_taken(),
-                other => Error::from(other),
-            })?;
+            .map_err(|err| on_conflict(err, name_taken))?;
         let mut event = audit_event::by(
             principal,
             "project.renamed",
@@ -146,7 +130,7 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let (project, view) = self.project_for(&txn, principal, project_id).await?;
-        require(&view, Action::DeleteProject)?;
+        require(view.membership.role, Action::DeleteProject)?;
         projects::delete(&txn, project.id).await?;
         let mut event = audit_event::by(
             principal,
@@ -177,11 +161,10 @@ impl Roster {
         let limit = page_size(first)?;
         self.require_role(principal, organization_id, Action::ReadOrganization)
             .await?;
-        let mut page = projects::page(&self.db, organization_id, after, limit + 1).await?;
-        let has_next_page = page.len() as u64 > limit;
-        page.truncate(usize::try_from(limit).unwrap_or(0));
+        let rows = projects::page(&self.db, organization_id, after, limit + 1).await?;
+        let (projects, has_next_page) = split_page(rows, limit);
         Ok(ProjectPage {
-            projects: page,
+            projects,
             has_next_page,
         })
     }
@@ -266,7 +249,7 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let (project, view) = self.project_for(&txn, principal, project_id).await?;
-        require(&view, Action::CreateApiKey)?;
+        require(view.membership.role, Action::CreateApiKey)?;
         let role = role.unwrap_or(Role::Member);
         if role > view.membership.role {
             return Err(Error::Forbidden {
@@ -317,7 +300,7 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let (key, view) = self.key_for(&txn, principal, key_id).await?;
-        require(&view, Action::RenameApiKey)?;
+        require(view.membership.role, Action::RenameApiKey)?;
         let renamed = api_keys::rename(&txn, key.id, label.as_str(), now).await?;
         self.key_event(
             &txn,
@@ -346,7 +329,7 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let (key, view) = self.key_for(&txn, principal, key_id).await?;
-        require(&view, Action::RegenerateApiKey)?;
+        require(view.membership.role, Action::RegenerateApiKey)?;
         if key.role > view.membership.role {
             return Err(Error::Forbidden {
                 required_role: key.role,
@@ -383,7 +366,7 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let (key, view) = self.key_for(&txn, principal, key_id).await?;
-        require(&view, Action::DeleteApiKey)?;
+        require(view.membership.role, Action::DeleteApiKey)?;
         api_keys::delete(&txn, key.id).await?;
         self.key_event(
             &txn,
@@ -410,13 +393,8 @@ impl Roster {
             .await?
             .ok_or(Error::NotFound("project"))?;
         let view = self
-            .locked_view(db, principal, project.organization_id)
-            .await
-            .map_err(|err| match err {
-                // Another org's project answers exactly like a missing one.
-                Error::NotFound(_) => Error::NotFound("project"),
-                other => other,
-            })?;
+            .locked_view_of(db, principal, project.organization_id, "project")
+            .await?;
         Ok((project, view))
     }
 
@@ -430,12 +408,8 @@ impl Roster {
             .await?
             .ok_or(Error::NotFound("API key"))?;
         let view = self
-            .locked_view(db, principal, key.organization_id)
-            .await
-            .map_err(|err| match err {
-                Error::NotFound(_) => Error::NotFound("API key"),
-                other => other,
-            })?;
+            .locked_view_of(db, principal, key.organization_id, "API key")
+            .await?;
         Ok((key, view))
     }
 

@@ -72,7 +72,7 @@ impl Roster {
             ),
             expires_in_minutes: self.config.sign_in_ttl.num_minutes(),
         };
-        self.enqueue(&txn, mail, None, now).await?;
+        self.enqueue(&txn, mail, None, None, now).await?;
         txn.commit().await?;
         self.outbox_signal.notify_one();
         Ok(())
@@ -106,11 +106,9 @@ impl Roster {
                 "this sign-in link was already used: request a new one",
             ));
         }
-        lock_key(&txn, &format!("user:{}", stored.email)).await?;
-        let user = match users::find_by_email(&txn, &stored.email).await? {
-            Some(user) => user,
-            None => self.create_user(&txn, &stored.email, request, now).await?,
-        };
+        let user = self
+            .user_for_email(&txn, &stored.email, request, now)
+            .await?;
         audit::append(
             &txn,
             audit_event::event(
@@ -209,20 +207,31 @@ impl Roster {
             user_agent: Some("cargo xtask token".to_owned()),
         };
         let txn = begin_write(&self.db).await?;
-        lock_key(&txn, &format!("user:{email}")).await?;
-        let user = match users::find_by_email(&txn, email.as_str()).await? {
-            Some(user) => user,
-            None => {
-                self.create_user(&txn, email.as_str(), &request, now)
-                    .await?
-            }
-        };
+        let user = self
+            .user_for_email(&txn, email.as_str(), &request, now)
+            .await?;
         let signed_in = self.open_session(&txn, user, now).await?;
         txn.commit().await?;
         Ok(signed_in)
     }
 
-    pub(crate) async fn create_user<C: ConnectionTrait>(
+    /// The user with `email` (normalized), created with a personal organization if new.
+    /// Serialized per address, so two first sign-ins of one address create one user.
+    pub(crate) async fn user_for_email<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        email: &str,
+        request: &RequestContext,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
+        lock_key(txn, &format!("user:{email}")).await?;
+        match users::find_by_email(txn, email).await? {
+            Some(user) => Ok(user),
+            None => self.create_user(txn, email, request, now).await,
+        }
+    }
+
+    async fn create_user<C: ConnectionTrait>(
         &self,
         txn: &C,
         email: &str,
@@ -313,12 +322,14 @@ impl Roster {
         .await?)
     }
 
-    /// Queues `mail` in the caller's transaction.
+    /// Queues `mail` in the caller's transaction; `subject_id` names the row it is about
+    /// (an invitation), so its delivery can be reported and superseded.
     pub(crate) async fn enqueue<C: ConnectionTrait>(
         &self,
         txn: &C,
         mail: Mail,
         organization_id: Option<Uuid>,
+        subject_id: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
         let payload = serde_json::to_value(&mail).map_err(Error::internal)?;
@@ -327,7 +338,7 @@ impl Roster {
             NewMessage {
                 kind: mail.kind(),
                 organization_id,
-                subject_id: None,
+                subject_id,
                 recipient: mail.recipient().to_owned(),
                 payload,
             },

@@ -297,11 +297,8 @@ impl OrganizationObject {
         Ok(connection)
     }
     /// Days audit events are kept; null means forever.
-    async fn audit_retention_days(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
-        roster(ctx)?
-            .audit_retention(principal(ctx)?, self.0.organization.id)
-            .await
-            .gql(ctx)
+    async fn audit_retention_days(&self) -> Option<i32> {
+        self.0.organization.audit_retention_days
     }
     /// Members in the order they joined. `search` matches email or display name.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
