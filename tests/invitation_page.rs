@@ -18,7 +18,7 @@ async fn post(app: &TestApp, path: &str, csrf: &str, cookie: Option<&str>) -> re
         .http
         .post(format!("{}{path}", app.base))
         .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", app.config.http.public_url.as_str())
+        .header("origin", app.config.public_url().as_str())
         .body(format!("csrf={csrf}"));
     if let Some(cookie) = cookie {
         request = request.header("cookie", format!("roster_session={cookie}"));
@@ -154,7 +154,7 @@ async fn a_different_signed_in_address_gets_a_way_to_switch() {
     let switched = no_redirects
         .post(format!("{url}/switch"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", app.config.http.public_url.as_str())
+        .header("origin", app.config.public_url().as_str())
         .header("cookie", format!("roster_session={}", wrong.token))
         .body(format!("csrf={csrf}"))
         .send()

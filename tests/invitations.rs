@@ -37,7 +37,7 @@ async fn the_invitation_mail_names_org_inviter_and_role_and_links_alone_on_a_lin
     );
     let links = mails[0].links();
     assert_eq!(links.len(), 1);
-    assert!(links[0].starts_with(&format!("{}/invitations/rsv_", app.config.http.public_url)));
+    assert!(links[0].starts_with(&format!("{}/invitations/rsv_", app.config.public_url())));
     assert_eq!(
         app.audit_actions(&org).await,
         ["organization.created", "member.invited"]

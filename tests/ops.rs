@@ -107,7 +107,7 @@ async fn without_smtp_mail_lands_in_the_dev_mailbox_page() {
     assert!(
         link.starts_with(&format!(
             "{}/auth/verify?token=rsi_",
-            app.config.http.public_url
+            app.config.public_url()
         )),
         "{link}"
     );

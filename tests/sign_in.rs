@@ -287,7 +287,7 @@ mod browser_page {
         .await;
         assert_eq!(cross_site.status(), 403);
 
-        let origin = app.config.http.public_url.clone();
+        let origin = app.config.public_url();
         let response = post_form(&app, format!("token={token}&csrf={csrf}"), Some(&origin)).await;
         assert_eq!(response.status(), 200);
         let cookie = response.headers()["set-cookie"]

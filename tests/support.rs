@@ -1,7 +1,6 @@
 //! `TestApp`: one server per test with its own database, SMTP sink and movable clock, plus
 //! helpers that sign users in through the real mailed link.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,13 +46,9 @@ impl TestApp {
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let test_db = TestDb::new().await.expect("test database");
         let smtp = SmtpSink::start().expect("smtp sink");
-        // Reserve a port so the public URL in mailed links points at this server.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("free port")
-            .port();
+        // Port 0: the server binds a free port itself and puts it into mailed links.
         let mut vars: Vec<(String, String)> = vec![
-            ("ROSTER_LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
+            ("ROSTER_LISTEN_ADDR".into(), "127.0.0.1:0".into()),
             ("ROSTER_DATABASE_URL".into(), test_db.url.clone()),
             ("ROSTER_SMTP_URL".into(), smtp.url.clone()),
             ("ROSTER_DELIVERY_POLL_MS".into(), "50".into()),
@@ -73,9 +68,11 @@ impl TestApp {
             let _ = tracing_subscriber_init();
         }
         let clock = Arc::new(OffsetClock::default());
-        let running = roster_gateway::start(config.clone(), clock.clone())
+        let running = roster_gateway::start(config, clock.clone())
             .await
             .expect("server starts");
+        // The configuration as the server runs it: its real address and public URL.
+        let config = running.roster.config().clone();
         let db = roster_persistence::connect(&test_db.url)
             .await
             .expect("fixture connection");
@@ -176,7 +173,7 @@ impl TestApp {
             .into_iter()
             .find(|link| link.contains("/auth/verify?token="))
             .unwrap_or_else(|| panic!("link alone on a line in:\n{}", mails[before].raw));
-        assert!(link.starts_with(&self.config.http.public_url), "{link}");
+        assert!(link.starts_with(&self.config.public_url()), "{link}");
         link.split("token=").nth(1).expect("token").to_owned()
     }
 

@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_invitations;
 mod m20261122_000003_create_projects_and_api_keys;
+mod m20261203_000001_add_outbox_lease_owner_and_expiry;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_foundation::Migration),
             Box::new(m20261122_000002_create_invitations::Migration),
             Box::new(m20261122_000003_create_projects_and_api_keys::Migration),
+            Box::new(m20261203_000001_add_outbox_lease_owner_and_expiry::Migration),
         ]
     }
 }

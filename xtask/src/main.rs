@@ -55,14 +55,14 @@ fn take_option(args: &mut Vec<String>, name: &str) -> anyhow::Result<Option<Stri
 fn config(database_url: Option<String>) -> anyhow::Result<roster_gateway::Config> {
     let mut config = roster_gateway::Config::from_env()?;
     if let Some(url) = database_url {
-        config.database_url = url;
+        config.database.url = url.into();
     }
     Ok(config)
 }
 
 async fn migrate(args: &[&str], database_url: Option<String>) -> anyhow::Result<()> {
     let config = config(database_url)?;
-    let db = sea_orm::Database::connect(config.database_url.as_str())
+    let db = sea_orm::Database::connect(config.database_url())
         .await
         .context("cannot connect to the database")?;
     match args {

@@ -113,6 +113,30 @@ impl Invitation {
     }
 }
 
+/// What inviting an address that already has a pending invitation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reinvite {
+    /// Sent a moment ago with the same role: answer with it, mail nothing (double clicks
+    /// and racing requests send one mail).
+    Unchanged,
+    /// Give it a new token and expiry (and the new role) and mail it again.
+    Refresh,
+}
+
+impl Invitation {
+    /// Decides a re-invite of this invitation's address as `role` at `now`, where
+    /// `cooldown` is how long a just-sent invitation is answered unchanged.
+    #[must_use]
+    pub fn reinvite(&self, role: Role, now: DateTime<Utc>, cooldown: chrono::Duration) -> Reinvite {
+        let recent = now - self.updated_at < cooldown;
+        if recent && self.role == role && self.status_at(now) == InvitationStatus::Pending {
+            Reinvite::Unchanged
+        } else {
+            Reinvite::Refresh
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +195,33 @@ mod tests {
         assert_eq!(
             pending.ensure_acceptable_by(&other, now),
             Err(InvitationError::EmailMismatch)
+        );
+    }
+
+    #[test]
+    fn a_reinvite_within_the_cooldown_with_the_same_role_changes_nothing() {
+        let now = Utc::now();
+        let mut pending = invitation(InvitationStatus::Pending, now + Duration::days(7));
+        pending.updated_at = now - Duration::seconds(30);
+        let cooldown = Duration::seconds(60);
+        assert_eq!(
+            pending.reinvite(Role::Member, now, cooldown),
+            Reinvite::Unchanged
+        );
+        assert_eq!(
+            pending.reinvite(Role::Admin, now, cooldown),
+            Reinvite::Refresh
+        );
+        pending.updated_at = now - Duration::seconds(60);
+        assert_eq!(
+            pending.reinvite(Role::Member, now, cooldown),
+            Reinvite::Refresh
+        );
+        let mut expired = invitation(InvitationStatus::Pending, now);
+        expired.updated_at = now - Duration::seconds(1);
+        assert_eq!(
+            expired.reinvite(Role::Member, now, cooldown),
+            Reinvite::Refresh
         );
     }
 

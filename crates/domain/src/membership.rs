@@ -86,10 +86,36 @@ pub fn check_departure(role: Role, owners: u64) -> Result<(), MembershipRuleErro
     Ok(())
 }
 
+/// The role an API key gets when its creator names none.
+pub const DEFAULT_KEY_ROLE: Role = Role::Member;
+
+/// May `actor` create (or regenerate) an API key carrying `key_role`? A key never acts
+/// above the person who made it.
+///
+/// # Errors
+/// `Forbidden` naming the key's role when it is above the actor's.
+pub fn check_key_role(actor: Role, key_role: Role) -> Result<(), MembershipRuleError> {
+    if key_role > actor {
+        return Err(MembershipRuleError::Forbidden { required: key_role });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Role::*;
+
+    #[test]
+    fn keys_never_carry_a_role_above_their_creator() {
+        assert_eq!(check_key_role(Member, Member), Ok(()));
+        assert_eq!(check_key_role(Admin, Viewer), Ok(()));
+        assert_eq!(
+            check_key_role(Member, Admin),
+            Err(MembershipRuleError::Forbidden { required: Admin })
+        );
+        assert_eq!(DEFAULT_KEY_ROLE, Member);
+    }
 
     #[test]
     fn invites_need_admin_and_never_exceed_the_inviter() {

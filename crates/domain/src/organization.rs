@@ -119,6 +119,56 @@ pub fn ensure_deletable(
     Ok(())
 }
 
+/// Checks that an organization of `kind` may be `what` (left, emptied, transferred,
+/// given other roles, invited into): personal organizations belong to one person only.
+///
+/// # Errors
+/// `PersonalOrganization` naming what was tried.
+pub fn ensure_team(
+    kind: OrganizationKind,
+    what: &'static str,
+) -> Result<(), OrganizationRuleError> {
+    match kind {
+        OrganizationKind::Team => Ok(()),
+        OrganizationKind::Personal => Err(OrganizationRuleError::PersonalOrganization(what)),
+    }
+}
+
+/// How long an organization keeps its audit events: forever, or 30, 60 or 90 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RetentionDays(Option<u16>);
+
+/// A retention other than never / 30 / 60 / 90 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("retention is null (never), 30, 60 or 90 days")]
+pub struct RetentionError;
+
+impl RetentionDays {
+    /// The retentions an organization may choose (besides keeping events forever).
+    pub const CHOICES: [u16; 3] = [30, 60, 90];
+
+    /// Parses a requested retention; `None` keeps events forever.
+    ///
+    /// # Errors
+    /// `RetentionError` for any other number of days.
+    pub fn parse(days: Option<i32>) -> Result<RetentionDays, RetentionError> {
+        match days {
+            None => Ok(RetentionDays(None)),
+            Some(days) => RetentionDays::CHOICES
+                .into_iter()
+                .find(|choice| i32::from(*choice) == days)
+                .map(|choice| RetentionDays(Some(choice)))
+                .ok_or(RetentionError),
+        }
+    }
+
+    /// The days as stored; `None` for forever.
+    #[must_use]
+    pub fn days(self) -> Option<i32> {
+        self.0.map(i32::from)
+    }
+}
+
 /// The avatar URL of an organization, deterministic from its id (DiceBear "glass").
 #[must_use]
 pub fn avatar_url(id: Uuid) -> String {
@@ -167,6 +217,32 @@ mod tests {
             ensure_deletable(OrganizationKind::Team, "Acme", "Acme"),
             Ok(())
         );
+    }
+
+    #[test]
+    fn only_team_organizations_pass_ensure_team() {
+        assert_eq!(ensure_team(OrganizationKind::Team, "left"), Ok(()));
+        assert_eq!(
+            ensure_team(OrganizationKind::Personal, "left"),
+            Err(OrganizationRuleError::PersonalOrganization("left"))
+        );
+    }
+
+    #[test]
+    fn retention_is_never_or_one_of_three_choices() {
+        assert_eq!(
+            RetentionDays::parse(None).map(RetentionDays::days),
+            Ok(None)
+        );
+        for days in [30, 60, 90] {
+            assert_eq!(
+                RetentionDays::parse(Some(days)).map(RetentionDays::days),
+                Ok(Some(days))
+            );
+        }
+        for days in [0, 1, 29, 31, 89, 91, 365, -30] {
+            assert_eq!(RetentionDays::parse(Some(days)), Err(RetentionError));
+        }
     }
 
     #[test]

@@ -87,15 +87,13 @@ pub enum Action {
     ChangeMemberRole,
     RemoveMember,
     UpdateOrganization,
-    ManageWebhooks,
-    ChangePlan,
     TransferOwnership,
     DeleteOrganization,
 }
 
 impl Action {
     /// Every action, in the order of SPEC's table.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadOrganization,
         Action::CreateProject,
         Action::RenameProject,
@@ -109,8 +107,6 @@ impl Action {
         Action::ChangeMemberRole,
         Action::RemoveMember,
         Action::UpdateOrganization,
-        Action::ManageWebhooks,
-        Action::ChangePlan,
         Action::TransferOwnership,
         Action::DeleteOrganization,
     ];
@@ -131,11 +127,8 @@ impl Action {
             | Action::ManageInvitations
             | Action::ChangeMemberRole
             | Action::RemoveMember
-            | Action::UpdateOrganization
-            | Action::ManageWebhooks => Role::Admin,
-            Action::ChangePlan | Action::TransferOwnership | Action::DeleteOrganization => {
-                Role::Owner
-            }
+            | Action::UpdateOrganization => Role::Admin,
+            Action::TransferOwnership | Action::DeleteOrganization => Role::Owner,
         }
     }
 
@@ -156,8 +149,6 @@ impl Action {
             Action::ChangeMemberRole => "member:change_role",
             Action::RemoveMember => "member:remove",
             Action::UpdateOrganization => "organization:update",
-            Action::ManageWebhooks => "webhook:manage",
-            Action::ChangePlan => "organization:change_plan",
             Action::TransferOwnership => "organization:transfer_ownership",
             Action::DeleteOrganization => "organization:delete",
         }
@@ -202,8 +193,6 @@ mod tests {
             (ChangeMemberRole, Role::Admin),
             (RemoveMember, Role::Admin),
             (UpdateOrganization, Role::Admin),
-            (ManageWebhooks, Role::Admin),
-            (ChangePlan, Role::Owner),
             (TransferOwnership, Role::Owner),
             (DeleteOrganization, Role::Owner),
         ];

@@ -62,12 +62,6 @@ impl TokenHash {
         TokenHash(text)
     }
 
-    /// Wraps a hash read back from storage.
-    #[must_use]
-    pub fn from_stored(value: String) -> TokenHash {
-        TokenHash(value)
-    }
-
     /// The hex text.
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -13,10 +13,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::Config;
 use crate::graphql::{self, RosterSchema};
 use crate::http;
 use crate::metrics::Metrics;
+use roster_service::Config;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -69,28 +69,34 @@ impl Running {
 /// # Errors
 /// When the database or the mailer configuration is unusable.
 pub async fn build_service(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Roster> {
-    let db = roster_persistence::connect(&config.database_url)
+    let db = roster_persistence::connect(config.database_url())
         .await
         .context("cannot connect to ROSTER_DATABASE_URL")?;
     roster_persistence::migrate(&db)
         .await
         .context("cannot apply migrations")?;
     let mailer = match &config.mail.smtp_url {
-        Some(url) => Mailer::smtp(url, &config.mail.from)?,
+        Some(url) => Mailer::smtp(url.expose_secret(), &config.mail.from)?,
         None => {
             tracing::info!(folder = %config.mail.dev_mailbox_dir.display(), "no ROSTER_SMTP_URL: mail goes to the dev mailbox (/dev/mailbox)");
             Mailer::dev_mailbox(config.mail.dev_mailbox_dir.clone(), &config.mail.from)?
         }
     };
-    Ok(Roster::new(db, config.service(), clock, mailer))
+    Ok(Roster::new(db, config.clone(), clock, mailer))
 }
 
-/// Connects, migrates, and serves `config` on its listen address (port 0 picks a free
-/// one). `clock` is the system clock in production; tests pass one they can move.
+/// Listens on `config`'s address (port 0 picks a free one, which then also goes into
+/// mailed links unless `ROSTER_PUBLIC_URL` is set), connects, migrates, and serves.
+/// `clock` is the system clock in production; tests pass one they can move.
 ///
 /// # Errors
 /// When the database, the mailer configuration or the listener cannot be set up.
-pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(config.http.listen_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.listen_addr))?;
+    let addr = listener.local_addr()?;
+    config.http.listen_addr = addr;
     let roster = build_service(&config, clock).await?;
     let secret_key = match &config.auth.secret_key {
         Some(key) => key.clone(),
@@ -110,10 +116,6 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         anyhow::bail!("ROSTER_SECRET_KEY must be at least 32 characters");
     }
 
-    let listener = TcpListener::bind(config.http.listen_addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.http.listen_addr))?;
-    let addr = listener.local_addr()?;
     let state = AppState {
         schema: graphql::build_schema(roster.clone(), &config),
         roster: roster.clone(),

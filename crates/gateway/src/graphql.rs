@@ -7,6 +7,7 @@ mod invitation_types;
 mod limits;
 mod membership;
 mod mutation;
+mod paging;
 mod project_mutation;
 mod project_types;
 mod query;
@@ -18,8 +19,8 @@ use roster_service::{Actor, Principal, RequestContext, Roster};
 pub use error::code_of;
 pub use limits::count_aliases;
 
-use crate::config::Config;
 use error::{ResultExt, unauthenticated};
+use roster_service::Config;
 
 /// The schema type served at `/graphql`.
 pub type RosterSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
@@ -72,6 +73,13 @@ pub(crate) fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestS
     ctx.data::<RequestScope>()
 }
 
+/// Where the request came from (IP, user agent), for the audit events it causes.
+pub(crate) fn origin<'a>(
+    ctx: &Context<'a>,
+) -> async_graphql::Result<&'a roster_service::RequestContext> {
+    Ok(&scope(ctx)?.context)
+}
+
 /// The caller (a user or an API key), or `UNAUTHENTICATED`.
 pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
     scope(ctx)?
@@ -107,21 +115,4 @@ pub(crate) fn parse_id(
             message: format!("{field} is not a valid ID"),
         })
         .gql(ctx)
-}
-
-/// Parses a connection cursor (the row's id); a malformed one is `BAD_USER_INPUT`.
-pub(crate) fn parse_cursor(
-    ctx: &Context<'_>,
-    after: Option<&str>,
-) -> async_graphql::Result<Option<uuid::Uuid>> {
-    after
-        .map(|cursor| {
-            uuid::Uuid::parse_str(cursor)
-                .map_err(|_| roster_service::Error::BadInput {
-                    field: "after",
-                    message: "after is not a cursor from this connection".into(),
-                })
-                .gql(ctx)
-        })
-        .transpose()
 }

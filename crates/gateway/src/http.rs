@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, the middleware every request passes (request id, tracing,
 //! metrics, panic catching, body limit), and the client address.
 
+mod cookies;
 mod graphql;
 mod invitation_page;
 mod ops;

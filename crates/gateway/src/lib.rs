@@ -6,10 +6,9 @@
 //! mailer only to wire them together at start-up.
 
 pub mod app;
-pub mod config;
 pub mod graphql;
 mod http;
 mod metrics;
 
 pub use app::{Running, build_service, start};
-pub use config::Config;
+pub use roster_service::{Config, ConfigError};

@@ -21,8 +21,8 @@ async fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     let config = Config::from_env()?;
-    let public_url = config.http.public_url.clone();
     let running = roster_gateway::start(config, Arc::new(SystemClock)).await?;
+    let public_url = running.roster.config().public_url();
     tracing::info!("GraphiQL at {public_url}/graphql, dev mailbox at {public_url}/dev/mailbox");
     running.wait(shutdown_signal()).await
 }

@@ -3,6 +3,7 @@
 //! link stands alone on its own line.
 
 use askama::Template;
+use roster_domain::MailKind;
 use serde::{Deserialize, Serialize};
 
 /// A message to send; `to` is a normalized address parsed by the domain.
@@ -29,9 +30,9 @@ pub enum Mail {
 
 /// A template failed to render (a bug, never user input).
 #[derive(Debug, thiserror::Error)]
-#[error("could not render the {kind} message")]
+#[error("could not render the {} message", kind.as_str())]
 pub struct RenderError {
-    kind: &'static str,
+    kind: MailKind,
     #[source]
     source: askama::Error,
 }
@@ -80,12 +81,12 @@ pub(crate) struct Rendered {
 }
 
 impl Mail {
-    /// The outbox `kind` of this message.
+    /// Which kind of mail this is (the outbox stores it as the message kind).
     #[must_use]
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> MailKind {
         match self {
-            Mail::SignIn { .. } => "sign_in",
-            Mail::Invitation { .. } => "invitation",
+            Mail::SignIn { .. } => MailKind::SignIn,
+            Mail::Invitation { .. } => MailKind::Invitation,
         }
     }
 
@@ -229,7 +230,8 @@ mod tests {
             expires_in_minutes: 15,
         };
         let json = serde_json::to_value(&mail).unwrap();
-        assert_eq!(json["kind"], "sign_in");
+        // The serialized tag and the outbox kind are one spelling.
+        assert_eq!(json["kind"], mail.kind().as_str());
         assert_eq!(serde_json::from_value::<Mail>(json).unwrap(), mail);
     }
 }

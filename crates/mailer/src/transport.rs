@@ -94,7 +94,7 @@ impl Mailer {
                     .map_err(|err| SendError::Transient(format!("dev mailbox: {err}")))?;
                 tracing::info!(
                     to = mail.recipient(),
-                    kind = mail.kind(),
+                    kind = mail.kind().as_str(),
                     link = mail.link(),
                     file = %path.display(),
                     "dev mailbox: message saved (no ROSTER_SMTP_URL set)"

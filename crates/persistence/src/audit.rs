@@ -2,6 +2,7 @@
 //! update or delete here on purpose (only org deletion and retention remove rows).
 
 use chrono::{DateTime, Utc};
+use roster_domain::AuditAction;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use uuid::Uuid;
 
@@ -12,7 +13,7 @@ use crate::error::RepoResult;
 #[derive(Debug, Clone)]
 pub struct NewAuditEvent {
     pub organization_id: Option<Uuid>,
-    pub action: &'static str,
+    pub action: AuditAction,
     pub actor_user_id: Option<Uuid>,
     pub actor_api_key_id: Option<Uuid>,
     pub actor_email: Option<String>,
@@ -35,7 +36,7 @@ pub async fn append<C: ConnectionTrait>(db: &C, event: NewAuditEvent) -> RepoRes
     audit_events::ActiveModel {
         id: Set(id),
         organization_id: Set(event.organization_id),
-        action: Set(event.action.to_owned()),
+        action: Set(event.action.as_str().to_owned()),
         actor_user_id: Set(event.actor_user_id),
         actor_api_key_id: Set(event.actor_api_key_id),
         actor_email: Set(event.actor_email),

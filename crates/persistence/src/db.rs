@@ -52,12 +52,6 @@ pub async fn migrations_pending(db: &DatabaseConnection) -> Result<usize, DbErr>
     Ok(Migrator::get_pending_migrations(db).await?.len())
 }
 
-/// Whether the pool talks to PostgreSQL (some statements differ, e.g. `SKIP LOCKED`).
-#[must_use]
-pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
-    db.get_database_backend() == DatabaseBackend::Postgres
-}
-
 /// Begins a transaction that will write: `BEGIN IMMEDIATE` on SQLite, `BEGIN` elsewhere.
 ///
 /// # Errors

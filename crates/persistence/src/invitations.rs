@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use roster_domain::{Invitation, InvitationStatus, Role, TokenHash, User};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -334,22 +333,4 @@ pub async fn count_pending_for_email<C: ConnectionTrait>(
         .filter(invitations::Column::ExpiresAt.gt(now))
         .count(db)
         .await?)
-}
-
-/// Marks stored-pending invitations past their expiry as `EXPIRED` (housekeeping; reads
-/// already treat them as expired).
-///
-/// # Errors
-/// `RepoError::Db` on database failure.
-pub async fn expire_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> RepoResult<u64> {
-    let result = invitations::Entity::update_many()
-        .col_expr(
-            invitations::Column::Status,
-            Expr::value(InvitationStatus::Expired.as_str()),
-        )
-        .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-        .filter(invitations::Column::ExpiresAt.lte(now))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
 }

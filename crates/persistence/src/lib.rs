@@ -20,6 +20,6 @@ pub mod sessions;
 pub mod sign_in_tokens;
 pub mod users;
 
-pub use db::{begin_write, connect, is_postgres, lock_key, migrate, migrations_pending};
+pub use db::{begin_write, connect, lock_key, migrate, migrations_pending};
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

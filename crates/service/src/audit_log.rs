@@ -1,15 +1,18 @@
 //! Reading the audit log (every member), its retention setting (admins), and pruning in
 //! bounded batches (the background job and `cargo xtask audit prune`).
 
-use roster_domain::{Action, AuditEvent};
+use roster_domain::paging::page_size;
+use roster_domain::{Action, AuditAction, AuditEvent, RetentionDays};
 use roster_persistence::audit::AuditFilter;
 use roster_persistence::{audit, begin_write, organizations};
+
+use crate::audit::Audit;
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
-use crate::organizations::{page_size, split_page};
+use crate::error::Result;
+use crate::paging::split_page;
 use crate::principal::{Principal, require};
-use crate::{RequestContext, Roster, audit as audit_event};
+use crate::{RequestContext, Roster};
 
 /// How many events one prune statement deletes at most.
 pub const PRUNE_BATCH: u64 = 1000;
@@ -71,30 +74,21 @@ impl Roster {
         days: Option<i32>,
         request: &RequestContext,
     ) -> Result<roster_domain::OrganizationView> {
-        if days.is_some_and(|days| ![30, 60, 90].contains(&days)) {
-            return Err(Error::bad_input(
-                "days",
-                "retention is null (never), 30, 60 or 90 days",
-            ));
-        }
+        let days = RetentionDays::parse(days)?.days();
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let mut view = self.locked_view(&txn, principal, organization_id).await?;
         require(view.membership.role, Action::UpdateOrganization)?;
         organizations::set_retention(&txn, organization_id, days, now).await?;
-        audit::append(
-            &txn,
-            audit_event::by(
-                principal,
-                "organization.audit_retention_changed",
+        Audit::by(principal, request, now)
+            .action(
+                AuditAction::OrganizationAuditRetentionChanged,
                 organization_id,
-                Some(organization_id),
-                serde_json::json!({ "days": days }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+            )
+            .target(organization_id)
+            .context(serde_json::json!({ "days": days }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         view.organization.audit_retention_days = days;
         view.organization.updated_at = now;

@@ -1,52 +1,414 @@
-//! The service's part of the configuration (the gateway loads it from `ROSTER_*`).
+//! Roster's one configuration: every setting is a field of a section here with its default
+//! in `Default`, read from one `ROSTER_*` variable by `Config::from_lookup`, and passed
+//! down explicitly from `main` (no globals). A new setting is one field, one default, one
+//! line in `from_lookup` and one README row. Database and SMTP URLs may carry passwords:
+//! they are secrets, and `Debug` prints them redacted.
 
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
-/// Lifetimes, limits and delivery settings.
+use secrecy::{ExposeSecret, SecretString};
+
+/// Everything `roster` needs to start.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub mail: MailConfig,
+    pub auth: AuthConfig,
+    pub limits: LimitsConfig,
+}
+
+/// Listening and serving.
 #[derive(Debug, Clone)]
-pub struct ServiceConfig {
-    /// Base URL put into email links (never taken from a request's `Host`).
-    pub public_url: String,
+pub struct HttpConfig {
+    /// Where to listen; port 0 picks a free port (the server then knows its real address).
+    pub listen_addr: SocketAddr,
+    /// Base URL for links in mail (never a request's `Host`); `None` means `http://` + the
+    /// address the server actually listens on.
+    pub public_url: Option<String>,
+    /// Serve GraphiQL on `GET /graphql` (switch off in production).
+    pub graphiql: bool,
+    /// Answer introspection queries.
+    pub introspection: bool,
+    /// Peers whose `X-Forwarded-For` is believed for the client IP.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `sqlite://...` or `postgres://...`; may hold a password.
+    pub url: SecretString,
+}
+
+/// Mail delivery.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// SMTP URL (may hold credentials); unset means the dev mailbox.
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub dev_mailbox_dir: PathBuf,
+    /// Delivery worker: how often it looks for due messages when not woken.
+    pub delivery_poll: Duration,
+    /// Delivery worker: first retry delay, doubled on each further attempt.
+    pub delivery_backoff: Duration,
+}
+
+/// Secrets and lifetimes.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Signs CSRF tokens. Unset: generated once and persisted in the database.
+    pub secret_key: Option<SecretString>,
     /// How long a sign-in link works.
     pub sign_in_ttl: chrono::Duration,
     /// How long a session token works.
     pub session_ttl: chrono::Duration,
-    /// Sign-in links per address per window.
-    pub sign_in_limit: u64,
-    pub sign_in_window: chrono::Duration,
     /// How long an invitation link works.
     pub invitation_ttl: chrono::Duration,
-    /// Invitation mails (invites and resends) per organization per window.
-    pub invitation_limit: u64,
+}
+
+/// Request bounds and rate limits.
+#[derive(Debug, Clone)]
+pub struct LimitsConfig {
+    pub body_bytes: usize,
+    pub query_depth: usize,
+    pub query_complexity: usize,
+    pub query_aliases: usize,
+    /// Sign-in links per address per `sign_in_window`.
+    pub sign_in_per_address: u64,
+    pub sign_in_window: chrono::Duration,
+    /// Invitation mails (invites and resends) per organization per `invitation_window`.
+    pub invitations_per_window: u64,
     pub invitation_window: chrono::Duration,
     /// Re-inviting a pending address within this time returns the invitation unchanged
     /// (no new token, no second mail), so double clicks and racing requests send one mail.
     pub reinvite_cooldown: chrono::Duration,
-    /// Delivery worker: how often it looks for due mail when not woken.
-    pub delivery_poll: Duration,
-    /// Delivery worker: first retry delay, doubled on each further attempt.
-    pub delivery_backoff: Duration,
-    /// Delivery worker: the most attempts before a message is marked failed.
-    pub delivery_max_attempts: i32,
+    /// How often the background job prunes audit events past retention.
+    pub audit_prune_every: Duration,
 }
 
-impl ServiceConfig {
-    /// Defaults from SPEC (15-minute links, 5 links per 15 minutes), for `public_url`.
-    #[must_use]
-    pub fn with_public_url(public_url: String) -> ServiceConfig {
-        ServiceConfig {
-            public_url,
-            sign_in_ttl: chrono::Duration::minutes(15),
-            session_ttl: chrono::Duration::days(30),
-            sign_in_limit: 5,
-            sign_in_window: chrono::Duration::minutes(15),
-            invitation_ttl: chrono::Duration::days(7),
-            invitation_limit: 100,
-            invitation_window: chrono::Duration::hours(1),
-            reinvite_cooldown: chrono::Duration::seconds(60),
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            graphiql: true,
+            introspection: true,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: SecretString::from("sqlite://roster.db?mode=rwc"),
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: None,
+            from: "Roster <no-reply@localhost>".to_owned(),
+            dev_mailbox_dir: PathBuf::from("mailbox"),
             delivery_poll: Duration::from_secs(2),
             delivery_backoff: Duration::from_secs(5),
-            delivery_max_attempts: 8,
         }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            secret_key: None,
+            sign_in_ttl: chrono::Duration::minutes(15),
+            session_ttl: chrono::Duration::days(30),
+            invitation_ttl: chrono::Duration::days(7),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            body_bytes: 1024 * 1024,
+            query_depth: 12,
+            query_complexity: 5000,
+            query_aliases: 30,
+            sign_in_per_address: 5,
+            sign_in_window: chrono::Duration::minutes(15),
+            invitations_per_window: 100,
+            invitation_window: chrono::Duration::hours(1),
+            reinvite_cooldown: chrono::Duration::seconds(60),
+            audit_prune_every: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A variable that is set but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} is invalid: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads `ROSTER_*` from the process environment.
+    ///
+    /// # Errors
+    /// `ConfigError` naming the first unusable variable.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (tests pass a map); unset or blank variables
+    /// keep their defaults.
+    ///
+    /// # Errors
+    /// `ConfigError` naming the first unusable variable.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let env = Env(&lookup);
+        let mut config = Config::default();
+        let http = &mut config.http;
+        env.read("ROSTER_LISTEN_ADDR", &mut http.listen_addr, parse)?;
+        env.read("ROSTER_PUBLIC_URL", &mut http.public_url, public_url)?;
+        env.read("ROSTER_GRAPHIQL", &mut http.graphiql, parse)?;
+        env.read("ROSTER_INTROSPECTION", &mut http.introspection, parse)?;
+        env.read("ROSTER_TRUSTED_PROXIES", &mut http.trusted_proxies, ip_list)?;
+        env.read("ROSTER_DATABASE_URL", &mut config.database.url, secret)?;
+        let mail = &mut config.mail;
+        env.read("ROSTER_SMTP_URL", &mut mail.smtp_url, |raw| {
+            secret(raw).map(Some)
+        })?;
+        env.read("ROSTER_MAIL_FROM", &mut mail.from, text)?;
+        env.read("ROSTER_DEV_MAILBOX_DIR", &mut mail.dev_mailbox_dir, parse)?;
+        env.read("ROSTER_DELIVERY_POLL_MS", &mut mail.delivery_poll, millis)?;
+        env.read(
+            "ROSTER_DELIVERY_BACKOFF_MS",
+            &mut mail.delivery_backoff,
+            millis,
+        )?;
+        let auth = &mut config.auth;
+        env.read("ROSTER_SECRET_KEY", &mut auth.secret_key, |raw| {
+            secret(raw).map(Some)
+        })?;
+        env.read("ROSTER_SIGN_IN_TTL_MINUTES", &mut auth.sign_in_ttl, minutes)?;
+        env.read("ROSTER_SESSION_TTL_DAYS", &mut auth.session_ttl, days)?;
+        env.read("ROSTER_INVITATION_TTL_DAYS", &mut auth.invitation_ttl, days)?;
+        let limits = &mut config.limits;
+        env.read("ROSTER_QUERY_MAX_DEPTH", &mut limits.query_depth, parse)?;
+        env.read(
+            "ROSTER_QUERY_MAX_COMPLEXITY",
+            &mut limits.query_complexity,
+            parse,
+        )?;
+        env.read("ROSTER_QUERY_MAX_ALIASES", &mut limits.query_aliases, parse)?;
+        env.read(
+            "ROSTER_SIGN_IN_LIMIT",
+            &mut limits.sign_in_per_address,
+            parse,
+        )?;
+        env.read(
+            "ROSTER_SIGN_IN_WINDOW_MINUTES",
+            &mut limits.sign_in_window,
+            minutes,
+        )?;
+        env.read(
+            "ROSTER_INVITATION_LIMIT",
+            &mut limits.invitations_per_window,
+            parse,
+        )?;
+        env.read(
+            "ROSTER_REINVITE_COOLDOWN_SECONDS",
+            &mut limits.reinvite_cooldown,
+            seconds,
+        )?;
+        env.read(
+            "ROSTER_AUDIT_PRUNE_INTERVAL_SECONDS",
+            &mut limits.audit_prune_every,
+            |raw| parse::<u64>(raw).map(Duration::from_secs),
+        )?;
+        Ok(config)
+    }
+
+    /// The base URL links in mail start with: the configured one, else `http://` + the
+    /// listen address (which `start` sets to the address actually bound).
+    #[must_use]
+    pub fn public_url(&self) -> String {
+        match &self.http.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", self.http.listen_addr),
+        }
+    }
+
+    /// Whether cookies must be `Secure` (the public URL is HTTPS).
+    #[must_use]
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// The database URL, for connecting (never log it: it may hold a password).
+    #[must_use]
+    pub fn database_url(&self) -> &str {
+        self.database.url.expose_secret()
+    }
+}
+
+/// A lookup that treats blank values as unset.
+struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+    /// Replaces `field` with the parsed value of `name` when it is set.
+    fn read<T>(
+        &self,
+        name: &'static str,
+        field: &mut T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<(), ConfigError> {
+        let Some(raw) = (self.0)(name).filter(|value| !value.trim().is_empty()) else {
+            return Ok(());
+        };
+        *field = parse(raw.trim()).map_err(|reason| ConfigError { name, reason })?;
+        Ok(())
+    }
+}
+
+fn parse<T: FromStr>(raw: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse().map_err(|err: T::Err| err.to_string())
+}
+
+fn text(raw: &str) -> Result<String, String> {
+    Ok(raw.to_owned())
+}
+
+fn secret(raw: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(raw.to_owned()))
+}
+
+fn public_url(raw: &str) -> Result<Option<String>, String> {
+    if !(raw.starts_with("http://") || raw.starts_with("https://")) {
+        return Err("must start with http:// or https://".into());
+    }
+    Ok(Some(raw.trim_end_matches('/').to_owned()))
+}
+
+fn ip_list(raw: &str) -> Result<Vec<IpAddr>, String> {
+    raw.split(',')
+        .map(|ip| {
+            ip.trim()
+                .parse()
+                .map_err(|_| format!("`{}` is not an IP address", ip.trim()))
+        })
+        .collect()
+}
+
+fn millis(raw: &str) -> Result<Duration, String> {
+    parse::<u64>(raw).map(Duration::from_millis)
+}
+
+/// A whole, non-negative number of `unit`s as a duration; negative or absurd values are
+/// refused rather than turned into lifetimes in the past.
+fn whole(raw: &str, unit: fn(i64) -> chrono::Duration) -> Result<chrono::Duration, String> {
+    let count = parse::<u32>(raw).map_err(|err| format!("{err} (a whole number >= 0)"))?;
+    Ok(unit(i64::from(count)))
+}
+
+fn seconds(raw: &str) -> Result<chrono::Duration, String> {
+    whole(raw, chrono::Duration::seconds)
+}
+
+fn minutes(raw: &str) -> Result<chrono::Duration, String> {
+    whole(raw, chrono::Duration::minutes)
+}
+
+fn days(raw: &str) -> Result<chrono::Duration, String> {
+    whole(raw, chrono::Duration::days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_documented_table() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.http.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        assert_eq!(config.database_url(), "sqlite://roster.db?mode=rwc");
+        assert!(config.mail.smtp_url.is_none());
+        assert_eq!(config.mail.from, "Roster <no-reply@localhost>");
+        assert!(config.auth.secret_key.is_none());
+        assert_eq!(config.auth.sign_in_ttl, chrono::Duration::minutes(15));
+        assert_eq!(config.limits.sign_in_per_address, 5);
+        assert_eq!(config.limits.invitations_per_window, 100);
+    }
+
+    #[test]
+    fn variables_override_defaults() {
+        let config = config(&[
+            ("ROSTER_PUBLIC_URL", "https://roster.example.com/"),
+            ("ROSTER_INVITATION_TTL_DAYS", "2"),
+            ("ROSTER_DELIVERY_POLL_MS", "50"),
+            ("ROSTER_SMTP_URL", "   "),
+        ])
+        .unwrap();
+        assert_eq!(config.public_url(), "https://roster.example.com");
+        assert!(config.secure_cookies());
+        assert_eq!(config.auth.invitation_ttl, chrono::Duration::days(2));
+        assert_eq!(config.mail.delivery_poll, Duration::from_millis(50));
+        assert!(config.mail.smtp_url.is_none(), "blank means unset");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            ("ROSTER_LISTEN_ADDR", "nope"),
+            ("ROSTER_PUBLIC_URL", "ftp://x"),
+            ("ROSTER_TRUSTED_PROXIES", "10.0.0.1, bad"),
+            ("ROSTER_SIGN_IN_TTL_MINUTES", "-5"),
+            ("ROSTER_SESSION_TTL_DAYS", "soon"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name);
+        }
+    }
+
+    #[test]
+    fn debug_never_prints_database_or_smtp_credentials() {
+        let config = config(&[
+            ("ROSTER_DATABASE_URL", "postgres://app:hunter2@db/roster"),
+            (
+                "ROSTER_SMTP_URL",
+                "smtps://mailer:swordfish@smtp.example.com",
+            ),
+            (
+                "ROSTER_SECRET_KEY",
+                "a-very-long-secret-key-of-thirty-two-chars",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{config:?}");
+        for secret in ["hunter2", "swordfish", "thirty-two"] {
+            assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+        }
+        assert_eq!(config.database_url(), "postgres://app:hunter2@db/roster");
     }
 }

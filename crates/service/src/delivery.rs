@@ -1,55 +1,86 @@
-//! The outbox delivery worker. It claims due messages under a lease (so several `roster`
-//! processes never send one message twice), commits the claim, sends through the mailer,
-//! then records the attempt: sent, retry later with exponential backoff (transient SMTP
-//! trouble), or failed for good (permanent errors, or too many attempts).
+//! The outbox delivery worker: one claim/lease/retry mechanism for every kind of message,
+//! with a sender per channel (`delivery/mail.rs` today; webhook calls plug in beside it).
+//!
+//! A pass claims a small batch of due messages under a lease that names this worker, then
+//! for each message: renews the lease (and thereby re-checks that this worker still owns
+//! it), fails it without sending if it stopped mattering (its link expired), hands it to
+//! its channel's sender, and records the outcome. Transient failures retry with capped
+//! exponential backoff until the message expires; permanent ones fail it at once. Because
+//! every send happens right after a successful renewal, and a send takes less than a lease,
+//! a slow peer never makes two processes send one message.
+
+mod mail;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use roster_mailer::{Mail, Mailer, SendError};
-use roster_persistence::outbox::{self, Attempt, ClaimedMessage};
+use roster_domain::{Channel, MailKind, MessageKind};
+use roster_mailer::Mailer;
+use roster_persistence::outbox::{self, Attempt, ClaimedMessage, Lease};
 use roster_persistence::{DatabaseConnection, begin_write};
 use tokio::sync::{Notify, watch};
+use uuid::Uuid;
 
 use crate::clock::Clock;
-use crate::config::ServiceConfig;
+use crate::config::Config;
 use crate::error::Result;
 
-/// How many messages one claim takes.
-const BATCH: u64 = 16;
-/// How long a claim keeps other workers away; longer than any SMTP timeout.
+/// How long a claim or a renewal keeps other workers away. Longer than any single send
+/// (SMTP gives up after 15 s), so a message is never sent while another worker may take it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(2);
-/// The longest wait between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
+/// How many messages one claim takes: few enough that the last of them is usually sent
+/// before the claim's lease runs out (each is renewed right before its send anyway).
+const BATCH: u64 = 8;
+/// The longest wait between two attempts at one message.
+const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
+
+/// Every kind this version can deliver; others are left to processes that know them.
+const KINDS: [MessageKind; 2] = [
+    MessageKind::Mail(MailKind::SignIn),
+    MessageKind::Mail(MailKind::Invitation),
+];
+
+/// What a sender made of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Sent,
+    /// Worth retrying later (connection trouble, a 4xx answer).
+    Transient(String),
+    /// Retrying will not help (a 5xx answer, an unusable message).
+    Permanent(String),
+}
 
 /// Delivers the outbox. Run one per process with `run`; `deliver_due` does one pass.
 pub struct DeliveryWorker {
     db: DatabaseConnection,
-    mailer: Arc<Mailer>,
-    config: Arc<ServiceConfig>,
+    mail: mail::MailSender,
+    config: Arc<Config>,
     clock: Arc<dyn Clock>,
     signal: Arc<Notify>,
+    /// Names this worker's leases.
+    id: Uuid,
 }
 
 impl DeliveryWorker {
     pub(crate) fn new(
         db: DatabaseConnection,
         mailer: Arc<Mailer>,
-        config: Arc<ServiceConfig>,
+        config: Arc<Config>,
         clock: Arc<dyn Clock>,
         signal: Arc<Notify>,
     ) -> DeliveryWorker {
         DeliveryWorker {
             db,
-            mailer,
+            mail: mail::MailSender::new(mailer),
             config,
             clock,
             signal,
+            id: Uuid::now_v7(),
         }
     }
 
-    /// Delivers until `shutdown` turns true, waking on new mail or every poll interval.
+    /// Delivers until `shutdown` turns true, waking on new messages or every poll interval.
     /// A pass in progress finishes before the worker stops.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
@@ -69,58 +100,86 @@ impl DeliveryWorker {
             }
             tokio::select! {
                 () = self.signal.notified() => {}
-                () = tokio::time::sleep(self.config.delivery_poll) => {}
+                () = tokio::time::sleep(self.config.mail.delivery_poll) => {}
                 _ = shutdown.changed() => {}
             }
         }
         tracing::info!("delivery worker stopped");
     }
 
-    /// Claims and sends every message due now (up to one batch); returns how many were
-    /// attempted.
+    /// Claims and handles every message due now (up to one batch); returns how many were
+    /// claimed.
     ///
     /// # Errors
     /// `Internal` when the database fails; send failures are recorded, not returned.
     pub async fn deliver_due(&self) -> Result<usize> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let claimed = outbox::claim_due(&txn, now, now + LEASE, BATCH).await?;
+        let claimed = outbox::claim_due(&txn, &KINDS, now, self.lease(now), BATCH).await?;
         txn.commit().await?;
         let count = claimed.len();
         for message in claimed {
-            let attempt = self.attempt(&message).await;
-            outbox::record_attempt(&self.db, message.id, attempt, self.clock.now()).await?;
+            self.handle(&message).await?;
         }
         Ok(count)
     }
 
-    async fn attempt(&self, message: &ClaimedMessage) -> Attempt {
-        let mail: Mail = match serde_json::from_value(message.payload.clone()) {
-            Ok(mail) => mail,
-            Err(err) => {
-                tracing::error!(id = %message.id, kind = %message.kind, error = %err, "outbox payload unreadable");
-                return Attempt::Failed {
-                    error: "the stored message could not be read".to_owned(),
-                };
+    fn lease(&self, now: DateTime<Utc>) -> Lease {
+        Lease {
+            owner: self.id,
+            until: now + LEASE,
+        }
+    }
+
+    async fn handle(&self, message: &ClaimedMessage) -> Result<()> {
+        let now = self.clock.now();
+        if !outbox::renew(&self.db, message.id, self.lease(now)).await? {
+            tracing::info!(id = %message.id, kind = %message.kind, "lease lost before sending; another worker has the message");
+            return Ok(());
+        }
+        let attempt = if message.expires_at.is_some_and(|expires| expires <= now) {
+            tracing::warn!(id = %message.id, kind = %message.kind, attempts = message.attempts, "message expired before it could be delivered");
+            Attempt::Failed {
+                error: "expired before it could be delivered".to_owned(),
             }
+        } else {
+            let outcome = match message.kind.channel() {
+                Channel::Mail => self.mail.send(message).await,
+            };
+            self.settle(message, outcome)
         };
-        match self.mailer.send(&mail).await {
-            Ok(()) => {
-                tracing::info!(id = %message.id, kind = %message.kind, "mail sent");
+        let recorded =
+            outbox::record_attempt(&self.db, message.id, self.id, attempt, self.clock.now())
+                .await?;
+        if !recorded {
+            tracing::warn!(id = %message.id, "lease lost while sending; the attempt was not recorded");
+        }
+        Ok(())
+    }
+
+    /// Turns a sender's outcome into what the outbox records: transient failures retry
+    /// with backoff until the message would expire before its next attempt.
+    fn settle(&self, message: &ClaimedMessage, outcome: Outcome) -> Attempt {
+        match outcome {
+            Outcome::Sent => {
+                tracing::info!(id = %message.id, kind = %message.kind, "message delivered");
                 Attempt::Sent
             }
-            Err(SendError::Permanent(error)) => {
-                tracing::warn!(id = %message.id, kind = %message.kind, %error, "mail refused permanently");
+            Outcome::Permanent(error) => {
+                tracing::warn!(id = %message.id, kind = %message.kind, %error, "message refused permanently");
                 Attempt::Failed { error }
             }
-            Err(SendError::Transient(error)) => {
-                let attempts = message.attempts + 1;
-                if attempts >= self.config.delivery_max_attempts {
-                    tracing::warn!(id = %message.id, attempts, %error, "mail failed; giving up");
+            Outcome::Transient(error) => {
+                let attempts = message.attempts.saturating_add(1);
+                let next_attempt_at = self.clock.now() + self.backoff(attempts);
+                if message
+                    .expires_at
+                    .is_some_and(|expires| next_attempt_at >= expires)
+                {
+                    tracing::warn!(id = %message.id, attempts, %error, "delivery failed; the message expires before another attempt");
                     return Attempt::Failed { error };
                 }
-                let next_attempt_at = self.next_attempt(attempts);
-                tracing::warn!(id = %message.id, attempts, %error, %next_attempt_at, "mail failed; will retry");
+                tracing::warn!(id = %message.id, attempts, %error, %next_attempt_at, "delivery failed; will retry");
                 Attempt::Retry {
                     error,
                     next_attempt_at,
@@ -129,16 +188,17 @@ impl DeliveryWorker {
         }
     }
 
-    /// Exponential backoff: base, 2x base, 4x base, ... capped at an hour.
-    fn next_attempt(&self, attempts: i32) -> DateTime<Utc> {
+    /// Exponential backoff after `attempts` failures: base, 2x base, 4x base, ... capped.
+    fn backoff(&self, attempts: i32) -> chrono::Duration {
         let exponent = u32::try_from(attempts.saturating_sub(1))
             .unwrap_or(0)
             .min(16);
         let delay = self
             .config
+            .mail
             .delivery_backoff
             .saturating_mul(2_u32.saturating_pow(exponent))
             .min(MAX_BACKOFF);
-        self.clock.now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(10))
     }
 }

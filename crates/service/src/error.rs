@@ -1,9 +1,10 @@
 //! Why a use case refused, named after the rule. The gateway maps each variant to one of
 //! SPEC's error codes; messages here are safe to show to the caller.
 
+use roster_domain::paging::{PageSizeError, SearchError};
 use roster_domain::{
-    EmailError, InvitationError, MembershipRuleError, OrgNameError, OrganizationRuleError, Role,
-    SlugError,
+    EmailError, InvitationError, MembershipRuleError, NameError, OrgNameError,
+    OrganizationRuleError, RetentionError, Role, SlugError,
 };
 use roster_persistence::{DbErr, RepoError};
 
@@ -38,8 +39,12 @@ pub enum Error {
     InvitationNotPending,
     #[error("this invitation has expired")]
     InvitationExpired,
-    #[error("{0}")]
-    QuotaExceeded(String),
+    #[error("this organization's plan allows {limit} {metric}, and {used} are in use")]
+    QuotaExceeded {
+        metric: &'static str,
+        used: u64,
+        limit: u64,
+    },
     #[error("too many requests: try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: i64 },
     /// A bug or an outage. The source goes to the log, never to the client.
@@ -140,5 +145,30 @@ impl From<MembershipRuleError> for Error {
             },
             MembershipRuleError::LastOwner => Error::LastOwner,
         }
+    }
+}
+
+impl From<PageSizeError> for Error {
+    fn from(err: PageSizeError) -> Self {
+        Error::bad_input("first", err)
+    }
+}
+
+impl From<SearchError> for Error {
+    fn from(err: SearchError) -> Self {
+        Error::bad_input("search", err)
+    }
+}
+
+impl From<RetentionError> for Error {
+    fn from(err: RetentionError) -> Self {
+        Error::bad_input("days", err)
+    }
+}
+
+impl From<NameError> for Error {
+    /// Project names and key labels: the use case names the field when it is not `name`.
+    fn from(err: NameError) -> Self {
+        Error::bad_input("name", err)
     }
 }

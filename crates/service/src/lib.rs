@@ -15,6 +15,8 @@ pub mod error;
 mod invitations;
 mod members;
 mod organizations;
+mod paging;
+pub mod policy;
 mod principal;
 mod projects;
 mod random;
@@ -22,17 +24,19 @@ mod sessions;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use roster_mailer::Mailer;
 use roster_persistence::DatabaseConnection;
 use tokio::sync::Notify;
 
 pub use audit_log::AuditPage;
 pub use clock::{Clock, OffsetClock, SystemClock};
-pub use config::ServiceConfig;
+pub use config::{Config, ConfigError};
 pub use delivery::DeliveryWorker;
 pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
 pub use organizations::{MemberFilter, MemberPage, OrganizationKey, OrganizationPage};
+pub use policy::{Resource, SpendPolicy, Unlimited};
 pub use principal::Principal;
 pub use projects::{ApiKeyView, CreatedApiKey, ProjectPage};
 pub use roster_mailer::MailboxEntry;
@@ -51,7 +55,11 @@ pub struct RequestContext {
 #[derive(Clone)]
 pub struct Roster {
     db: DatabaseConnection,
-    config: Arc<ServiceConfig>,
+    config: Arc<Config>,
+    /// `config.public_url()`, resolved once: every mailed link starts with it.
+    public_url: Arc<str>,
+    /// How many seats and projects each organization may hold.
+    policy: Arc<dyn SpendPolicy>,
     clock: Arc<dyn Clock>,
     mailer: Arc<Mailer>,
     /// Wakes the local delivery worker right after a commit that queued mail.
@@ -59,21 +67,29 @@ pub struct Roster {
 }
 
 impl Roster {
-    /// Builds the service over an open, migrated database.
+    /// Builds the service over an open, migrated database, with no spending limits.
     #[must_use]
     pub fn new(
         db: DatabaseConnection,
-        config: ServiceConfig,
+        config: Config,
         clock: Arc<dyn Clock>,
         mailer: Mailer,
     ) -> Roster {
         Roster {
             db,
+            public_url: Arc::from(config.public_url()),
             config: Arc::new(config),
+            policy: Arc::new(Unlimited),
             clock,
             mailer: Arc::new(mailer),
             outbox_signal: Arc::new(Notify::new()),
         }
+    }
+
+    /// The same service with `policy` deciding how much each organization may hold.
+    #[must_use]
+    pub fn with_policy(self, policy: Arc<dyn SpendPolicy>) -> Roster {
+        Roster { policy, ..self }
     }
 
     /// The delivery worker for this service's outbox.
@@ -90,7 +106,7 @@ impl Roster {
 
     /// The configuration the service runs with.
     #[must_use]
-    pub fn config(&self) -> &ServiceConfig {
+    pub fn config(&self) -> &Config {
         &self.config
     }
 
@@ -139,4 +155,10 @@ impl Roster {
         )
         .await?)
     }
+}
+
+/// How times read in mail and on pages: `2026-11-29 12:00 UTC`.
+#[must_use]
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M UTC").to_string()
 }

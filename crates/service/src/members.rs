@@ -4,23 +4,16 @@
 //! never ends up without an owner, however many such requests race.
 
 use roster_domain::membership::{check_departure, check_removal, check_role_change};
-use roster_domain::{Action, Member, OrganizationKind, OrganizationView, Role};
-use roster_persistence::{audit, begin_write, memberships, users};
+use roster_domain::organization::ensure_team;
+use roster_domain::{Action, AuditAction, Member, OrganizationView, Role};
+use roster_persistence::{begin_write, memberships, users};
 use uuid::Uuid;
 
+use crate::audit::Audit;
 use crate::error::{Error, Result};
 use crate::principal::{Principal, require};
 use crate::sessions::Actor;
-use crate::{RequestContext, Roster, audit as audit_event};
-
-fn not_personal(view: &OrganizationView, what: &str) -> Result<()> {
-    if view.organization.kind == OrganizationKind::Personal {
-        return Err(Error::PersonalOrganization(format!(
-            "a personal organization cannot be {what}"
-        )));
-    }
-    Ok(())
-}
+use crate::{RequestContext, Roster};
 
 impl Roster {
     /// Changes a member's role (admin+; only owners grant or take `OWNER`).
@@ -44,25 +37,18 @@ impl Roster {
         let owners = memberships::count_owners(&txn, organization_id).await?;
         check_role_change(view.membership.role, target.role, role, owners)?;
         if target.role != role {
-            not_personal(&view, "given other roles")?;
+            ensure_team(view.organization.kind, "given other roles")?;
         }
         let updated = memberships::update_role(&txn, target.id, role).await?;
         let user = users::find(&txn, user_id)
             .await?
             .ok_or(Error::NotFound("member"))?;
-        audit::append(
-            &txn,
-            audit_event::by(
-                principal,
-                "member.role_changed",
-                organization_id,
-                Some(user_id),
-                serde_json::json!({ "email": user.email, "from": target.role.as_str(), "to": role.as_str() }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::MemberRoleChanged, organization_id)
+            .target(user_id)
+            .context(serde_json::json!({ "email": user.email, "from": target.role.as_str(), "to": role.as_str() }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(Member {
             membership: updated,
@@ -89,22 +75,15 @@ impl Roster {
             .ok_or(Error::NotFound("member"))?;
         let owners = memberships::count_owners(&txn, organization_id).await?;
         check_removal(view.membership.role, target.role, owners)?;
-        not_personal(&view, "left or emptied")?;
+        ensure_team(view.organization.kind, "left or emptied")?;
         memberships::delete(&txn, &target).await?;
         let email = users::find(&txn, user_id).await?.map(|user| user.email);
-        audit::append(
-            &txn,
-            audit_event::by(
-                principal,
-                "member.removed",
-                organization_id,
-                Some(user_id),
-                serde_json::json!({ "email": email, "role": target.role.as_str() }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::MemberRemoved, organization_id)
+            .target(user_id)
+            .context(serde_json::json!({ "email": email, "role": target.role.as_str() }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(user_id)
     }
@@ -124,23 +103,16 @@ impl Roster {
         let view = self
             .locked_view(&txn, &Principal::User(actor.clone()), organization_id)
             .await?;
-        not_personal(&view, "left")?;
+        ensure_team(view.organization.kind, "left")?;
         let owners = memberships::count_owners(&txn, organization_id).await?;
         check_departure(view.membership.role, owners)?;
         memberships::delete(&txn, &view.membership).await?;
-        audit::append(
-            &txn,
-            audit_event::event(
-                "member.left",
-                organization_id,
-                &actor.user,
-                Some(actor.user.id),
-                serde_json::json!({ "role": view.membership.role.as_str() }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by_user(&actor.user, request, now)
+            .action(AuditAction::MemberLeft, organization_id)
+            .target(actor.user.id)
+            .context(serde_json::json!({ "role": view.membership.role.as_str() }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(organization_id)
     }
@@ -162,7 +134,7 @@ impl Roster {
             .locked_view(&txn, &Principal::User(actor.clone()), organization_id)
             .await?;
         require(view.membership.role, Action::TransferOwnership)?;
-        not_personal(&view, "transferred")?;
+        ensure_team(view.organization.kind, "transferred")?;
         if user_id == actor.user.id {
             return Err(Error::bad_input(
                 "userId",
@@ -174,19 +146,12 @@ impl Roster {
             .ok_or(Error::NotFound("member"))?;
         memberships::update_role(&txn, target.id, Role::Owner).await?;
         let demoted = memberships::update_role(&txn, view.membership.id, Role::Admin).await?;
-        audit::append(
-            &txn,
-            audit_event::event(
-                "ownership.transferred",
-                organization_id,
-                &actor.user,
-                Some(user_id),
-                serde_json::json!({ "previousRole": target.role.as_str() }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by_user(&actor.user, request, now)
+            .action(AuditAction::OwnershipTransferred, organization_id)
+            .target(user_id)
+            .context(serde_json::json!({ "previousRole": target.role.as_str() }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(OrganizationView {
             organization: view.organization,

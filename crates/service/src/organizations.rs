@@ -3,21 +3,23 @@
 //! always go through the caller's membership, so a non-member finds nothing at all.
 
 use roster_domain::organization::ensure_deletable;
-use roster_domain::{Action, Member, OrgName, OrganizationKind, OrganizationView, Role, Slug};
+use roster_domain::paging::page_size;
+use roster_domain::{
+    Action, AuditAction, Member, OrgName, OrganizationKind, OrganizationView, Role, Slug,
+};
 use roster_persistence::organizations::NewOrganization;
-use roster_persistence::{audit, begin_write, memberships, organizations};
+use roster_persistence::{begin_write, memberships, organizations};
 use uuid::Uuid;
 
 pub use roster_persistence::memberships::MemberFilter;
 pub use roster_persistence::organizations::OrganizationKey;
 
+use crate::audit::Audit;
 use crate::error::{Error, Result, on_conflict};
+use crate::paging::split_page;
 use crate::principal::{Principal, require};
 use crate::sessions::Actor;
-use crate::{RequestContext, Roster, audit as audit_event};
-
-/// The largest page a client may ask for.
-pub const MAX_PAGE: u64 = 100;
+use crate::{RequestContext, Roster};
 
 /// A page of members; `has_next_page` comes from fetching one row more than asked.
 #[derive(Debug, Clone)]
@@ -31,26 +33,6 @@ pub struct MemberPage {
 pub struct OrganizationPage {
     pub organizations: Vec<OrganizationView>,
     pub has_next_page: bool,
-}
-
-/// Checks `first` against the page limit (`first` <= 100; default 20).
-pub(crate) fn page_size(first: Option<i32>) -> Result<u64> {
-    match first {
-        None => Ok(20),
-        Some(first) if (0..=100).contains(&first) => Ok(u64::try_from(first).unwrap_or(0)),
-        Some(_) => Err(Error::bad_input(
-            "first",
-            format!("first must be between 0 and {MAX_PAGE}"),
-        )),
-    }
-}
-
-/// Splits a page fetched with one extra row (`limit + 1`) into the rows to show and
-/// `hasNextPage`.
-pub(crate) fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
-    let has_next_page = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    (rows, has_next_page)
 }
 
 impl Roster {
@@ -93,19 +75,12 @@ impl Roster {
         .map_err(|err| conflict_as_slug_taken(err, &slug))?;
         let membership =
             memberships::insert(&txn, organization.id, actor.user.id, Role::Owner, now).await?;
-        audit::append(
-            &txn,
-            audit_event::event(
-                "organization.created",
-                organization.id,
-                &actor.user,
-                Some(organization.id),
-                serde_json::json!({ "name": organization.name, "slug": organization.slug, "kind": "TEAM" }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by_user(&actor.user, request, now)
+            .action(AuditAction::OrganizationCreated, organization.id)
+            .target(organization.id)
+            .context(serde_json::json!({ "name": organization.name, "slug": organization.slug, "kind": "TEAM" }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         let organization = roster_domain::Organization {
             member_count: 1,
@@ -155,22 +130,15 @@ impl Roster {
             Some(slug) => conflict_as_slug_taken(err, slug),
             None => Error::from(err),
         })?;
-        audit::append(
-            &txn,
-            audit_event::by(
-                principal,
-                "organization.updated",
-                id,
-                Some(id),
-                serde_json::json!({
-                    "before": { "name": before.name, "slug": before.slug },
-                    "after": { "name": updated.name, "slug": updated.slug },
-                }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::OrganizationUpdated, id)
+            .target(id)
+            .context(serde_json::json!({
+                "before": { "name": before.name, "slug": before.slug },
+                "after": { "name": updated.name, "slug": updated.slug },
+            }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(OrganizationView {
             organization: updated,
@@ -204,7 +172,8 @@ impl Roster {
             actor = ?principal.user_id(),
             actor_email = principal.email().unwrap_or("api key"),
             ip = request.ip.as_deref().unwrap_or("-"),
-            "organization.deleted"
+            "{}",
+            AuditAction::OrganizationDeleted
         );
         Ok(id)
     }

@@ -4,20 +4,24 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use roster_domain::membership::{DEFAULT_KEY_ROLE, check_key_role};
+use roster_domain::paging::page_size;
 use roster_domain::project::{API_KEY_PREFIX, last4};
 use roster_domain::{
-    Action, ApiKey, ApiKeyLabel, OrganizationView, Project, ProjectName, Role, SecretToken, User,
+    Action, ApiKey, ApiKeyLabel, AuditAction, OrganizationView, Project, ProjectName, Role,
+    SecretToken, User,
 };
 use roster_persistence::api_keys::NewApiKey;
-use roster_persistence::{api_keys, audit, begin_write, projects, users};
+use roster_persistence::{api_keys, begin_write, projects, users};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use crate::audit::{Audit, AuditEvent};
 use crate::error::{Error, Result, on_conflict};
-use crate::organizations::{page_size, split_page};
+use crate::paging::split_page;
+use crate::policy::Resource;
 use crate::principal::{Principal, require};
-use crate::{RequestContext, Roster, audit as audit_event, random};
+use crate::{RequestContext, Roster, random};
 
 /// A page of an organization's projects.
 #[derive(Debug, Clone)]
@@ -52,7 +56,8 @@ impl Roster {
     /// Creates a project (member+).
     ///
     /// # Errors
-    /// `NotFound`, `Forbidden`, `BadInput` (name), `Conflict` (name taken in the org).
+    /// `NotFound`, `Forbidden`, `BadInput` (name), `Conflict` (name taken in the org),
+    /// `QuotaExceeded`.
     pub async fn create_project(
         &self,
         principal: &Principal,
@@ -65,20 +70,18 @@ impl Roster {
         let txn = begin_write(&self.db).await?;
         let view = self.locked_view(&txn, principal, organization_id).await?;
         require(view.membership.role, Action::CreateProject)?;
+        self.ensure_may_spend(&txn, &view.organization, Resource::Project, 1, now)
+            .await?;
         let project = projects::insert(&txn, organization_id, &name, principal.user_id(), now)
             .await
             .map_err(|err| on_conflict(err, name_taken))?;
-        let mut event = audit_event::by(
-            principal,
-            "project.created",
-            organization_id,
-            Some(project.id),
-            serde_json::json!({ "name": project.name }),
-            request,
-            now,
-        );
-        event.project_id = Some(project.id);
-        audit::append(&txn, event).await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::ProjectCreated, organization_id)
+            .target(project.id)
+            .project(project.id)
+            .context(serde_json::json!({ "name": project.name }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(project)
     }
@@ -102,17 +105,13 @@ impl Roster {
         let renamed = projects::rename(&txn, project.id, &name, now)
             .await
             .map_err(|err| on_conflict(err, name_taken))?;
-        let mut event = audit_event::by(
-            principal,
-            "project.renamed",
-            project.organization_id,
-            Some(project.id),
-            serde_json::json!({ "from": project.name, "to": renamed.name }),
-            request,
-            now,
-        );
-        event.project_id = Some(project.id);
-        audit::append(&txn, event).await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::ProjectRenamed, project.organization_id)
+            .target(project.id)
+            .project(project.id)
+            .context(serde_json::json!({ "from": project.name, "to": renamed.name }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(renamed)
     }
@@ -132,17 +131,13 @@ impl Roster {
         let (project, view) = self.project_for(&txn, principal, project_id).await?;
         require(view.membership.role, Action::DeleteProject)?;
         projects::delete(&txn, project.id).await?;
-        let mut event = audit_event::by(
-            principal,
-            "project.deleted",
-            project.organization_id,
-            Some(project.id),
-            serde_json::json!({ "name": project.name }),
-            request,
-            now,
-        );
-        event.project_id = Some(project.id);
-        audit::append(&txn, event).await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::ProjectDeleted, project.organization_id)
+            .target(project.id)
+            .project(project.id)
+            .context(serde_json::json!({ "name": project.name }))
+            .append(&txn)
+            .await?;
         txn.commit().await?;
         Ok(project.id)
     }
@@ -250,12 +245,8 @@ impl Roster {
         let txn = begin_write(&self.db).await?;
         let (project, view) = self.project_for(&txn, principal, project_id).await?;
         require(view.membership.role, Action::CreateApiKey)?;
-        let role = role.unwrap_or(Role::Member);
-        if role > view.membership.role {
-            return Err(Error::Forbidden {
-                required_role: role,
-            });
-        }
+        let role = role.unwrap_or(DEFAULT_KEY_ROLE);
+        check_key_role(view.membership.role, role)?;
         let secret = random::token(API_KEY_PREFIX)?;
         let api_key = api_keys::insert(
             &txn,
@@ -271,15 +262,13 @@ impl Roster {
             },
         )
         .await?;
-        self.key_event(
-            &txn,
-            principal,
-            "api_key.created",
+        key_event(
+            Audit::by(principal, request, now),
+            AuditAction::ApiKeyCreated,
             &api_key,
-            serde_json::json!({ "label": api_key.label, "role": role.as_str() }),
-            request,
-            now,
         )
+        .context(serde_json::json!({ "label": api_key.label, "role": role.as_str() }))
+        .append(&txn)
         .await?;
         txn.commit().await?;
         Ok(CreatedApiKey { api_key, secret })
@@ -302,15 +291,13 @@ impl Roster {
         let (key, view) = self.key_for(&txn, principal, key_id).await?;
         require(view.membership.role, Action::RenameApiKey)?;
         let renamed = api_keys::rename(&txn, key.id, label.as_str(), now).await?;
-        self.key_event(
-            &txn,
-            principal,
-            "api_key.renamed",
+        key_event(
+            Audit::by(principal, request, now),
+            AuditAction::ApiKeyRenamed,
             &renamed,
-            serde_json::json!({ "from": key.label, "to": renamed.label }),
-            request,
-            now,
         )
+        .context(serde_json::json!({ "from": key.label, "to": renamed.label }))
+        .append(&txn)
         .await?;
         txn.commit().await?;
         Ok(renamed)
@@ -330,24 +317,18 @@ impl Roster {
         let txn = begin_write(&self.db).await?;
         let (key, view) = self.key_for(&txn, principal, key_id).await?;
         require(view.membership.role, Action::RegenerateApiKey)?;
-        if key.role > view.membership.role {
-            return Err(Error::Forbidden {
-                required_role: key.role,
-            });
-        }
+        check_key_role(view.membership.role, key.role)?;
         let secret = random::token(API_KEY_PREFIX)?;
         let api_key =
             api_keys::replace_secret(&txn, key.id, &secret.hash(), &last4(secret.expose()), now)
                 .await?;
-        self.key_event(
-            &txn,
-            principal,
-            "api_key.regenerated",
+        key_event(
+            Audit::by(principal, request, now),
+            AuditAction::ApiKeyRegenerated,
             &api_key,
-            serde_json::json!({ "label": api_key.label }),
-            request,
-            now,
         )
+        .context(serde_json::json!({ "label": api_key.label }))
+        .append(&txn)
         .await?;
         txn.commit().await?;
         Ok(CreatedApiKey { api_key, secret })
@@ -368,15 +349,13 @@ impl Roster {
         let (key, view) = self.key_for(&txn, principal, key_id).await?;
         require(view.membership.role, Action::DeleteApiKey)?;
         api_keys::delete(&txn, key.id).await?;
-        self.key_event(
-            &txn,
-            principal,
-            "api_key.deleted",
+        key_event(
+            Audit::by(principal, request, now),
+            AuditAction::ApiKeyDeleted,
             &key,
-            serde_json::json!({ "label": key.label }),
-            request,
-            now,
         )
+        .context(serde_json::json!({ "label": key.label }))
+        .append(&txn)
         .await?;
         txn.commit().await?;
         Ok(key.id)
@@ -412,29 +391,12 @@ impl Roster {
             .await?;
         Ok((key, view))
     }
+}
 
-    #[expect(clippy::too_many_arguments, reason = "one audit row's worth of fields")]
-    async fn key_event<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        principal: &Principal,
-        action: &'static str,
-        key: &ApiKey,
-        context: serde_json::Value,
-        request: &RequestContext,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut event = audit_event::by(
-            principal,
-            action,
-            key.organization_id,
-            Some(key.id),
-            context,
-            request,
-            now,
-        );
-        event.project_id = Some(key.project_id);
-        audit::append(txn, event).await?;
-        Ok(())
-    }
+/// `action` on `key`: an event about the key, in its organization and project.
+fn key_event(audit: Audit, action: AuditAction, key: &ApiKey) -> AuditEvent {
+    audit
+        .action(action, key.organization_id)
+        .target(key.id)
+        .project(key.project_id)
 }

@@ -4,23 +4,24 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::{
-    EmailAddress, OrgName, OrganizationKind, OrganizationView, Role, SecretToken, Slug, TokenHash,
-    User,
+    AuditAction, EmailAddress, MessageKind, OrgName, OrganizationKind, OrganizationView, Role,
+    SecretToken, Slug, TokenHash, User,
 };
 use roster_mailer::Mail;
 use roster_persistence::organizations::{NewOrganization, OrganizationKey};
 use roster_persistence::outbox::NewMessage;
 use roster_persistence::users::NewUser;
 use roster_persistence::{
-    api_keys, audit, begin_write, lock_key, memberships, organizations, outbox, sessions,
-    sign_in_tokens, users,
+    api_keys, begin_write, lock_key, memberships, organizations, outbox, sessions, sign_in_tokens,
+    users,
 };
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use crate::audit::Audit;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
-use crate::{RequestContext, Roster, audit as audit_event, random};
+use crate::{RequestContext, Roster, random};
 use roster_domain::project::API_KEY_PREFIX;
 
 /// Who is calling: a signed-in user with the session they used.
@@ -52,27 +53,26 @@ impl Roster {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         lock_key(&txn, &format!("sign-in:{email}")).await?;
-        let window_start = now - self.config.sign_in_window;
+        let limits = &self.config.limits;
+        let window_start = now - limits.sign_in_window;
         if sign_in_tokens::count_since(&txn, email.as_str(), window_start).await?
-            >= self.config.sign_in_limit
+            >= limits.sign_in_per_address
         {
             return Err(Error::RateLimited {
-                retry_after_seconds: self.config.sign_in_window.num_seconds(),
+                retry_after_seconds: limits.sign_in_window.num_seconds(),
             });
         }
         let token = random::token(SIGN_IN_PREFIX)?;
-        let expires_at = now + self.config.sign_in_ttl;
+        let ttl = self.config.auth.sign_in_ttl;
+        let expires_at = now + ttl;
         sign_in_tokens::insert(&txn, email.as_str(), &token.hash(), expires_at, now).await?;
         let mail = Mail::SignIn {
             to: email.to_string(),
-            link: format!(
-                "{}/auth/verify?token={}",
-                self.config.public_url.trim_end_matches('/'),
-                token.expose()
-            ),
-            expires_in_minutes: self.config.sign_in_ttl.num_minutes(),
+            link: format!("{}/auth/verify?token={}", self.public_url, token.expose()),
+            expires_in_minutes: ttl.num_minutes(),
         };
-        self.enqueue(&txn, mail, None, None, now).await?;
+        self.enqueue(&txn, &mail, None, None, Some(expires_at), now)
+            .await?;
         txn.commit().await?;
         self.outbox_signal.notify_one();
         Ok(())
@@ -109,19 +109,12 @@ impl Roster {
         let user = self
             .user_for_email(&txn, &stored.email, request, now)
             .await?;
-        audit::append(
-            &txn,
-            audit_event::event(
-                "user.signed_in",
-                user.personal_organization_id,
-                &user,
-                Some(user.id),
-                serde_json::json!({ "method": "email_link" }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by_user(&user, request, now)
+            .action(AuditAction::UserSignedIn, user.personal_organization_id)
+            .target(user.id)
+            .context(serde_json::json!({ "method": "email_link" }))
+            .append(&txn)
+            .await?;
         let signed_in = self.open_session(&txn, user, now).await?;
         txn.commit().await?;
         Ok(signed_in)
@@ -263,19 +256,12 @@ impl Roster {
         )
         .await?;
         memberships::insert(txn, organization.id, user.id, Role::Owner, now).await?;
-        audit::append(
-            txn,
-            audit_event::event(
-                "organization.created",
-                organization.id,
-                &user,
-                Some(organization.id),
-                serde_json::json!({ "name": organization.name, "slug": organization.slug, "kind": "PERSONAL" }),
-                request,
-                now,
-            ),
-        )
-        .await?;
+        Audit::by_user(&user, request, now)
+            .action(AuditAction::OrganizationCreated, organization.id)
+            .target(organization.id)
+            .context(serde_json::json!({ "name": organization.name, "slug": organization.slug, "kind": "PERSONAL" }))
+            .append(txn)
+            .await?;
         Ok(user)
     }
 
@@ -291,7 +277,7 @@ impl Roster {
             user.id,
             &token.hash(),
             now,
-            now + self.config.session_ttl,
+            now + self.config.auth.session_ttl,
         )
         .await?;
         let active_organization = self.active_organization_of(txn, &user).await?;
@@ -323,24 +309,27 @@ impl Roster {
     }
 
     /// Queues `mail` in the caller's transaction; `subject_id` names the row it is about
-    /// (an invitation), so its delivery can be reported and superseded.
+    /// (an invitation), so its delivery can be reported and superseded; `expires_at` is
+    /// when its link stops working, after which it is not worth sending.
     pub(crate) async fn enqueue<C: ConnectionTrait>(
         &self,
         txn: &C,
-        mail: Mail,
+        mail: &Mail,
         organization_id: Option<Uuid>,
         subject_id: Option<Uuid>,
+        expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
-        let payload = serde_json::to_value(&mail).map_err(Error::internal)?;
+        let payload = serde_json::to_value(mail).map_err(Error::internal)?;
         Ok(outbox::enqueue(
             txn,
             NewMessage {
-                kind: mail.kind(),
+                kind: MessageKind::Mail(mail.kind()),
                 organization_id,
                 subject_id,
                 recipient: mail.recipient().to_owned(),
                 payload,
+                expires_at,
             },
             now,
         )

@@ -20,7 +20,7 @@ pub fn code_of(err: &Error) -> &'static str {
         Error::EmailMismatch => "EMAIL_MISMATCH",
         Error::InvitationNotPending => "INVITATION_NOT_PENDING",
         Error::InvitationExpired => "INVITATION_EXPIRED",
-        Error::QuotaExceeded(_) => "QUOTA_EXCEEDED",
+        Error::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
         Error::RateLimited { .. } => "RATE_LIMITED",
         Error::Internal(_) => "INTERNAL",
     }
@@ -63,6 +63,16 @@ pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
             ext.set("code", code);
             ext.set("retryAfterSeconds", retry_after_seconds);
         }),
+        Error::QuotaExceeded {
+            metric,
+            used,
+            limit,
+        } => async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            ext.set("metric", metric);
+            ext.set("used", used);
+            ext.set("limit", limit);
+        }),
         Error::Unauthenticated
         | Error::UserOnly
         | Error::NotFound(_)
@@ -71,8 +81,7 @@ pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
         | Error::PersonalOrganization(_)
         | Error::EmailMismatch
         | Error::InvitationNotPending
-        | Error::InvitationExpired
-        | Error::QuotaExceeded(_) => {
+        | Error::InvitationExpired => {
             async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
         }
     }
@@ -139,7 +148,14 @@ mod tests {
             (Error::EmailMismatch, "EMAIL_MISMATCH"),
             (Error::InvitationNotPending, "INVITATION_NOT_PENDING"),
             (Error::InvitationExpired, "INVITATION_EXPIRED"),
-            (Error::QuotaExceeded("x".into()), "QUOTA_EXCEEDED"),
+            (
+                Error::QuotaExceeded {
+                    metric: "seats",
+                    used: 5,
+                    limit: 5,
+                },
+                "QUOTA_EXCEEDED",
+            ),
             (
                 Error::RateLimited {
                     retry_after_seconds: 60,

@@ -7,7 +7,7 @@ use roster_service::{Accepted, InvitationView, OrganizationKey};
 
 use super::error::ResultExt;
 use super::types::{GqlRole, MemberObject, OrganizationObject, SessionObject, UserObject};
-use super::{principal, roster, scope};
+use super::{principal, roster};
 
 /// `InvitationStatus` in the schema.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -50,6 +50,16 @@ pub enum DeliveryStatus {
     Queued,
     Sent,
     Failed,
+}
+
+impl From<roster_domain::DeliveryStatus> for DeliveryStatus {
+    fn from(status: roster_domain::DeliveryStatus) -> Self {
+        match status {
+            roster_domain::DeliveryStatus::Queued => DeliveryStatus::Queued,
+            roster_domain::DeliveryStatus::Sent => DeliveryStatus::Sent,
+            roster_domain::DeliveryStatus::Failed => DeliveryStatus::Failed,
+        }
+    }
 }
 
 /// The newest invitation mail's delivery.
@@ -119,11 +129,7 @@ impl InvitationObject {
     async fn delivery(&self) -> DeliveryObject {
         match &self.0.delivery {
             Some(delivery) => DeliveryObject {
-                status: match delivery.status.as_str() {
-                    "SENT" => DeliveryStatus::Sent,
-                    "FAILED" => DeliveryStatus::Failed,
-                    _ => DeliveryStatus::Queued,
-                },
+                status: delivery.status.into(),
                 attempts: delivery.attempts,
                 last_error: delivery.last_error.clone(),
             },
@@ -190,10 +196,4 @@ impl InvitationTotal {
             .await
             .gql(ctx)
     }
-}
-
-pub(crate) fn request_context<'a>(
-    ctx: &Context<'a>,
-) -> async_graphql::Result<&'a roster_service::RequestContext> {
-    Ok(&scope(ctx)?.context)
 }

@@ -5,9 +5,9 @@ use roster_domain::Role;
 use roster_service::InvitationRef;
 
 use super::error::ResultExt;
-use super::invitation_types::{AcceptInvitationPayload, InvitationObject, request_context};
+use super::invitation_types::{AcceptInvitationPayload, InvitationObject};
 use super::types::{GqlRole, MemberObject, OrganizationObject};
-use super::{actor, optional_actor, parse_id, principal, roster};
+use super::{actor, optional_actor, origin, parse_id, principal, roster};
 
 /// Invitation and membership mutations.
 #[derive(Default)]
@@ -49,7 +49,7 @@ impl MembershipMutation {
                     organization_id,
                     &email,
                     role.into(),
-                    request_context(ctx)?,
+                    origin(ctx)?,
                 )
                 .await
                 .gql(ctx)?,
@@ -65,7 +65,7 @@ impl MembershipMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .resend_invitation(principal(ctx)?, id, request_context(ctx)?)
+                .resend_invitation(principal(ctx)?, id, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -80,7 +80,7 @@ impl MembershipMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .revoke_invitation(principal(ctx)?, id, request_context(ctx)?)
+                .revoke_invitation(principal(ctx)?, id, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -97,7 +97,7 @@ impl MembershipMutation {
         let actor = optional_actor(ctx)?;
         Ok(AcceptInvitationPayload(
             roster(ctx)?
-                .accept_invitation(actor, reference, request_context(ctx)?)
+                .accept_invitation(actor, reference, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -114,7 +114,7 @@ impl MembershipMutation {
         let actor = optional_actor(ctx)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .decline_invitation(actor, reference, request_context(ctx)?)
+                .decline_invitation(actor, reference, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -137,7 +137,7 @@ impl MembershipMutation {
                     organization_id,
                     user_id,
                     Role::from(role),
-                    request_context(ctx)?,
+                    origin(ctx)?,
                 )
                 .await
                 .gql(ctx)?,
@@ -154,12 +154,7 @@ impl MembershipMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let user_id = parse_id(ctx, "userId", &user_id)?;
         let removed = roster(ctx)?
-            .remove_member(
-                principal(ctx)?,
-                organization_id,
-                user_id,
-                request_context(ctx)?,
-            )
+            .remove_member(principal(ctx)?, organization_id, user_id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(removed.to_string()))
@@ -173,7 +168,7 @@ impl MembershipMutation {
     ) -> async_graphql::Result<ID> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let left = roster(ctx)?
-            .leave_organization(actor(ctx)?, organization_id, request_context(ctx)?)
+            .leave_organization(actor(ctx)?, organization_id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(left.to_string()))
@@ -190,7 +185,7 @@ impl MembershipMutation {
         let user_id = parse_id(ctx, "userId", &user_id)?;
         Ok(OrganizationObject(
             roster(ctx)?
-                .transfer_ownership(actor(ctx)?, organization_id, user_id, request_context(ctx)?)
+                .transfer_ownership(actor(ctx)?, organization_id, user_id, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::error::ResultExt;
 use super::types::{OrganizationObject, SessionObject};
-use super::{actor, parse_id, principal, roster, scope};
+use super::{actor, origin, parse_id, principal, roster};
 
 /// Every mutation: identity and organizations here, memberships in `membership.rs`.
 #[derive(async_graphql::MergedObject, Default)]
@@ -36,7 +36,7 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         token: String,
     ) -> async_graphql::Result<SessionObject> {
-        let request = &scope(ctx)?.context;
+        let request = origin(ctx)?;
         Ok(SessionObject(
             roster(ctx)?
                 .complete_sign_in(&token, request)
@@ -58,7 +58,7 @@ impl IdentityMutation {
         name: String,
         slug: Option<String>,
     ) -> async_graphql::Result<OrganizationObject> {
-        let request = &scope(ctx)?.context;
+        let request = origin(ctx)?;
         Ok(OrganizationObject(
             roster(ctx)?
                 .create_organization(actor(ctx)?, &name, slug.as_deref(), request)
@@ -76,7 +76,7 @@ impl IdentityMutation {
         slug: Option<String>,
     ) -> async_graphql::Result<OrganizationObject> {
         let id = parse_id(ctx, "id", &id)?;
-        let request = &scope(ctx)?.context;
+        let request = origin(ctx)?;
         Ok(OrganizationObject(
             roster(ctx)?
                 .update_organization(
@@ -99,7 +99,7 @@ impl IdentityMutation {
         confirm_name: String,
     ) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;
-        let request = &scope(ctx)?.context;
+        let request = origin(ctx)?;
         let deleted = roster(ctx)?
             .delete_organization(principal(ctx)?, id, &confirm_name, request)
             .await

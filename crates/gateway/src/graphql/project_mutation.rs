@@ -5,10 +5,9 @@ use roster_domain::Project;
 use roster_domain::Role;
 
 use super::error::ResultExt;
-use super::invitation_types::request_context;
 use super::project_types::{ApiKeyObject, CreatedApiKeyObject, ProjectObject};
 use super::types::{GqlRole, OrganizationObject};
-use super::{parse_id, principal, roster};
+use super::{origin, parse_id, principal, roster};
 
 /// Project, key and retention mutations.
 #[derive(Default)]
@@ -32,12 +31,7 @@ impl ProjectMutation {
     ) -> async_graphql::Result<ProjectObject> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let created = roster(ctx)?
-            .create_project(
-                principal(ctx)?,
-                organization_id,
-                &name,
-                request_context(ctx)?,
-            )
+            .create_project(principal(ctx)?, organization_id, &name, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(project(created))
@@ -52,7 +46,7 @@ impl ProjectMutation {
     ) -> async_graphql::Result<ProjectObject> {
         let id = parse_id(ctx, "id", &id)?;
         let renamed = roster(ctx)?
-            .rename_project(principal(ctx)?, id, &name, request_context(ctx)?)
+            .rename_project(principal(ctx)?, id, &name, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(project(renamed))
@@ -62,7 +56,7 @@ impl ProjectMutation {
     async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;
         let deleted = roster(ctx)?
-            .delete_project(principal(ctx)?, id, request_context(ctx)?)
+            .delete_project(principal(ctx)?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))
@@ -85,7 +79,7 @@ impl ProjectMutation {
                 project_id,
                 &label,
                 role.map(Role::from),
-                request_context(ctx)?,
+                origin(ctx)?,
             )
             .await
             .gql(ctx)?;
@@ -106,7 +100,7 @@ impl ProjectMutation {
         let id = parse_id(ctx, "id", &id)?;
         let roster = roster(ctx)?;
         let key = roster
-            .rename_api_key(principal(ctx)?, id, &label, request_context(ctx)?)
+            .rename_api_key(principal(ctx)?, id, &label, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ApiKeyObject(roster.api_key_view(key).await.gql(ctx)?))
@@ -121,7 +115,7 @@ impl ProjectMutation {
         let id = parse_id(ctx, "id", &id)?;
         let roster = roster(ctx)?;
         let created = roster
-            .regenerate_api_key(principal(ctx)?, id, request_context(ctx)?)
+            .regenerate_api_key(principal(ctx)?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         let view = roster
@@ -135,7 +129,7 @@ impl ProjectMutation {
     async fn delete_api_key(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;
         let deleted = roster(ctx)?
-            .delete_api_key(principal(ctx)?, id, request_context(ctx)?)
+            .delete_api_key(principal(ctx)?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))
@@ -151,12 +145,7 @@ impl ProjectMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         Ok(OrganizationObject(
             roster(ctx)?
-                .set_audit_retention(
-                    principal(ctx)?,
-                    organization_id,
-                    days,
-                    request_context(ctx)?,
-                )
+                .set_audit_retention(principal(ctx)?, organization_id, days, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))

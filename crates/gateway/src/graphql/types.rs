@@ -1,14 +1,16 @@
 //! GraphQL object types over domain values. They hold what the use case returned and
 //! resolve nested fields through further use cases (which re-check membership).
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
+use roster_domain::paging::member_search;
 use roster_domain::{Member, OrganizationKind, OrganizationView, Role, User};
 use roster_service::{MemberFilter, SignedIn};
 
 use super::error::ResultExt;
-use super::{actor, parse_cursor, principal, roster};
+use super::paging::{self, parse_cursor};
+use super::{actor, principal, roster};
 
 /// `Role` in the schema.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -162,7 +164,7 @@ impl OrganizationObject {
         self.0.organization.created_at
     }
     /// The organization's invitations, newest first (admins).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "paging::complexity(first, child_complexity)")]
     async fn invitations(
         &self,
         ctx: &Context<'_>,
@@ -183,27 +185,25 @@ impl OrganizationObject {
             .organization_invitations(principal(ctx)?, organization_id, status, first, after)
             .await
             .gql(ctx)?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
+        Ok(paging::connection(
+            after,
             page.has_next_page,
             super::invitation_types::InvitationTotal {
                 organization_id,
                 status,
             },
-        );
-        connection
-            .edges
-            .extend(page.invitations.into_iter().map(|view| {
-                Edge::new(
-                    view.invitation.id.to_string(),
+            page.invitations,
+            |view| {
+                (
+                    view.invitation.id,
                     super::invitation_types::InvitationObject(view),
                 )
-            }));
-        Ok(connection)
+            },
+        ))
     }
     /// The organization's projects, oldest first. Keys of the whole page load in one
     /// statement when `apiKeys` is selected.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "paging::complexity(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -238,26 +238,24 @@ impl OrganizationObject {
         } else {
             None
         };
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
+        Ok(paging::connection(
+            after,
             page.has_next_page,
             super::project_types::ProjectTotal(organization_id),
-        );
-        connection
-            .edges
-            .extend(page.projects.into_iter().map(|project| {
+            page.projects,
+            |project| {
                 let api_keys = keys
                     .as_mut()
                     .map(|keys| keys.remove(&project.id).unwrap_or_default());
-                Edge::new(
-                    project.id.to_string(),
+                (
+                    project.id,
                     super::project_types::ProjectObject { project, api_keys },
                 )
-            }));
-        Ok(connection)
+            },
+        ))
     }
     /// The audit log, newest first (every member). Filters combine.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "paging::complexity(first, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -278,30 +276,23 @@ impl OrganizationObject {
             .audit_log(principal(ctx)?, organization_id, &filter, first, after)
             .await
             .gql(ctx)?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
+        Ok(paging::connection(
+            after,
             page.has_next_page,
             super::project_types::AuditTotal {
                 organization_id,
                 filter,
             },
-        );
-        connection
-            .edges
-            .extend(page.events.into_iter().map(|event| {
-                Edge::new(
-                    event.id.to_string(),
-                    super::project_types::AuditEventObject(event),
-                )
-            }));
-        Ok(connection)
+            page.events,
+            |event| (event.id, super::project_types::AuditEventObject(event)),
+        ))
     }
     /// Days audit events are kept; null means forever.
     async fn audit_retention_days(&self) -> Option<i32> {
         self.0.organization.audit_retention_days
     }
     /// Members in the order they joined. `search` matches email or display name.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "paging::complexity(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -311,19 +302,9 @@ impl OrganizationObject {
         search: Option<String>,
     ) -> async_graphql::Result<Connection<String, MemberObject, MemberTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
-        let search = search
-            .map(|term| term.trim().to_owned())
-            .filter(|term| !term.is_empty());
-        if search
-            .as_ref()
-            .is_some_and(|term| term.chars().count() > 100)
-        {
-            return Err(roster_service::Error::BadInput {
-                field: "search",
-                message: "search must be at most 100 characters".into(),
-            })
-            .gql(ctx);
-        }
+        let search = member_search(search.as_deref())
+            .map_err(roster_service::Error::from)
+            .gql(ctx)?;
         let filter = MemberFilter {
             role: role.map(Role::from),
             search,
@@ -333,20 +314,16 @@ impl OrganizationObject {
             .members(principal(ctx)?, organization_id, &filter, first, after)
             .await
             .gql(ctx)?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
+        Ok(paging::connection(
+            after,
             page.has_next_page,
             MemberTotal {
                 organization_id,
                 filter,
             },
-        );
-        connection.edges.extend(
-            page.members
-                .into_iter()
-                .map(|member| Edge::new(member.membership.id.to_string(), MemberObject(member))),
-        );
-        Ok(connection)
+            page.members,
+            |member| (member.membership.id, MemberObject(member)),
+        ))
     }
 }
 
@@ -400,7 +377,7 @@ impl Viewer {
             .gql(ctx)
     }
     /// The caller's organizations with their role, in the order they joined.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "paging::complexity(first, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -412,16 +389,12 @@ impl Viewer {
             .organizations_of(actor(ctx)?, first, after)
             .await
             .gql(ctx)?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
+        Ok(paging::connection(
+            after,
             page.has_next_page,
             OrganizationTotal,
-        );
-        connection.edges.extend(
-            page.organizations
-                .into_iter()
-                .map(|view| Edge::new(view.membership.id.to_string(), OrganizationObject(view))),
-        );
-        Ok(connection)
+            page.organizations,
+            |view| (view.membership.id, OrganizationObject(view)),
+        ))
     }
 }

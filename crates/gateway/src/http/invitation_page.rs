@@ -8,15 +8,13 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use roster_domain::InvitationStatus;
 use roster_service::{Actor, InvitationRef, InvitationView};
 use serde::Deserialize;
 
-use super::pages::{
-    SESSION_COOKIE, csrf_token, csrf_valid, message, render, same_origin, session_cookie,
-};
+use super::pages::{csrf_token, csrf_valid, message, render, same_origin};
 use super::{request_context, request_id};
 use crate::app::AppState;
 
@@ -106,11 +104,7 @@ fn page(
             email: &view.invitation.email,
             role: view.invitation.role.as_str(),
             status: view.status.as_str(),
-            expires: view
-                .invitation
-                .expires_at
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string(),
+            expires: roster_service::format_time(view.invitation.expires_at),
             pending: view.status == InvitationStatus::Pending,
             closed_reason,
             signed_in_as,
@@ -151,11 +145,8 @@ pub async fn accept(
                     email: &accepted.member.user.email,
                 },
             );
-            if let Some(session) = &accepted.session
-                && let Ok(cookie) =
-                    HeaderValue::from_str(&session_cookie(&state, session.token.expose()))
-            {
-                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            if let Some(session) = &accepted.session {
+                super::cookies::set_session(&state, &mut response, session.token.expose());
             }
             response
         }
@@ -216,10 +207,7 @@ pub async fn switch(
         return internal(&headers, &err);
     }
     let mut response = Redirect::to(&format!("/invitations/{token}")).into_response();
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    super::cookies::clear_session(&state, &mut response);
     response
 }
 
@@ -295,14 +283,7 @@ fn internal(headers: &HeaderMap, err: &roster_service::Error) -> Response {
 
 /// The actor behind the page's session cookie, if it is still valid.
 async fn cookie_actor(state: &AppState, headers: &HeaderMap) -> Option<Actor> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())?;
+    let token = super::cookies::session_token(headers)?;
     match state.roster.authenticate(&token).await {
         Ok(Some(roster_service::Principal::User(actor))) => Some(actor),
         _ => None,

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use roster_service::MailboxEntry;
@@ -18,8 +18,6 @@ use sha2::Sha256;
 
 use super::request_context;
 use crate::app::AppState;
-
-pub(crate) const SESSION_COOKIE: &str = "roster_session";
 
 #[derive(Template)]
 #[template(path = "verify.html")]
@@ -128,19 +126,7 @@ pub async fn verify_submit(
                     organization,
                 },
             );
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-                signed_in.token.expose(),
-                state.roster.config().session_ttl.num_seconds(),
-                if state.config.secure_cookies() {
-                    "; Secure"
-                } else {
-                    ""
-                }
-            );
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
+            super::cookies::set_session(&state, &mut response, signed_in.token.expose());
             response
         }
         Err(roster_service::Error::BadInput { message: text, .. }) => {
@@ -260,7 +246,7 @@ pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     match header("origin") {
         Some(origin) if origin != "null" => {
-            origin.trim_end_matches('/') == public_origin(&state.config.http.public_url)
+            origin.trim_end_matches('/') == public_origin(&state.config.public_url())
         }
         Some(_) | None => header("sec-fetch-site").is_none_or(|site| site == "same-origin"),
     }
@@ -272,18 +258,4 @@ fn public_origin(public_url: &str) -> &str {
         Some(slash) => &public_url[..after_scheme + slash],
         None => public_url,
     }
-}
-
-/// The `Set-Cookie` value for a page session: `HttpOnly; SameSite=Lax`, `Secure` behind
-/// HTTPS.
-pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        state.roster.config().session_ttl.num_seconds(),
-        if state.config.secure_cookies() {
-            "; Secure"
-        } else {
-            ""
-        }
-    )
 }

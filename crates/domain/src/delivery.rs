@@ -1,0 +1,166 @@
+//! What the outbox carries and where each message stands: the kinds of message Roster
+//! queues (mail now, webhook calls next), and the delivery states shown to admins.
+//! Persistence stores these spellings, the mailer renders by `MailKind`, and the delivery
+//! worker picks a sender by `MessageKind::channel`.
+
+use std::fmt;
+
+/// Where a message stands in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// Waiting for its first or next attempt.
+    Queued,
+    /// Delivered.
+    Sent,
+    /// Given up on: a permanent refusal, or it stopped mattering before it could go out.
+    Failed,
+}
+
+/// A stored value that is not one of the known spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub value: String,
+}
+
+impl DeliveryStatus {
+    /// Every status.
+    pub const ALL: [DeliveryStatus; 3] = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Failed,
+    ];
+
+    /// The stored (and GraphQL) spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "QUEUED",
+            DeliveryStatus::Sent => "SENT",
+            DeliveryStatus::Failed => "FAILED",
+        }
+    }
+
+    /// Parses the stored spelling.
+    ///
+    /// # Errors
+    /// `UnknownName` for anything else.
+    pub fn parse(value: &str) -> Result<DeliveryStatus, UnknownName> {
+        DeliveryStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
+            .ok_or_else(|| UnknownName {
+                what: "delivery status",
+                value: value.to_owned(),
+            })
+    }
+}
+
+/// The mails Roster sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    /// The passwordless sign-in link.
+    SignIn,
+    /// An invitation to join an organization.
+    Invitation,
+}
+
+impl MailKind {
+    /// Every mail kind.
+    pub const ALL: [MailKind; 2] = [MailKind::SignIn, MailKind::Invitation];
+
+    /// The stored spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::SignIn => "sign_in",
+            MailKind::Invitation => "invitation",
+        }
+    }
+
+    /// Parses the stored spelling.
+    ///
+    /// # Errors
+    /// `UnknownName` for anything else.
+    pub fn parse(value: &str) -> Result<MailKind, UnknownName> {
+        MailKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+            .ok_or_else(|| UnknownName {
+                what: "mail kind",
+                value: value.to_owned(),
+            })
+    }
+}
+
+/// How a message leaves Roster; each channel has its own sender and retry schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// Email over SMTP (or into the dev mailbox).
+    Mail,
+}
+
+/// The kind of an outbox message, as stored in its `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    Mail(MailKind),
+}
+
+impl MessageKind {
+    /// The stored spelling (a mail kind's own spelling, so rows written before other
+    /// channels existed still read back).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Mail(kind) => kind.as_str(),
+        }
+    }
+
+    /// Parses the stored spelling.
+    ///
+    /// # Errors
+    /// `UnknownName` for anything else.
+    pub fn parse(value: &str) -> Result<MessageKind, UnknownName> {
+        MailKind::parse(value)
+            .map(MessageKind::Mail)
+            .map_err(|_| UnknownName {
+                what: "message kind",
+                value: value.to_owned(),
+            })
+    }
+
+    /// The channel whose sender delivers this kind.
+    #[must_use]
+    pub fn channel(self) -> Channel {
+        match self {
+            MessageKind::Mail(_) => Channel::Mail,
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_round_trip() {
+        for status in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::parse(status.as_str()), Ok(status));
+        }
+        assert!(DeliveryStatus::parse("queued").is_err());
+        for kind in MailKind::ALL {
+            assert_eq!(MailKind::parse(kind.as_str()), Ok(kind));
+            let message = MessageKind::Mail(kind);
+            assert_eq!(MessageKind::parse(message.as_str()), Ok(message));
+            assert_eq!(message.channel(), Channel::Mail);
+        }
+        assert!(MessageKind::parse("carrier_pigeon").is_err());
+    }
+}
