@@ -2,8 +2,9 @@
 //! audit events, the outbox and the server's persisted secrets.
 //!
 //! Integrity is the database's job as much as the code's: unique memberships and token
-//! hashes, foreign keys with the cascades SPEC's deletion rules need, and `CHECK`s on every
-//! enumerated column.
+//! hashes, foreign keys with the cascades that deleting an organization needs (its
+//! memberships, audit events and outbox rows go with it), and `CHECK`s on every enumerated
+//! column.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{

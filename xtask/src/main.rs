@@ -5,11 +5,13 @@
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
 //! - `audit prune [--database-url URL]`: delete audit events past each org's retention
 //! - `bench [--members N] [--requests N] [--concurrency N]`: seed and measure over HTTP
+//! - `tidy`: check the house rules (dependency table, `//!` headers, file length, comments)
 //!
 //! The database comes from `--database-url`, else `ROSTER_DATABASE_URL`, else the same
 //! SQLite default as `cargo run`.
 
 mod bench;
+mod tidy;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +24,8 @@ const USAGE: &str = "usage:
   cargo xtask schema [--check]
   cargo xtask token EMAIL [--database-url URL]
   cargo xtask audit prune [--database-url URL]
-  cargo xtask bench [--members N] [--requests N] [--concurrency N] [--database-url URL]";
+  cargo xtask bench [--members N] [--requests N] [--concurrency N] [--database-url URL]
+  cargo xtask tidy";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -36,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
         ["token", email] => token(email, database_url).await,
         ["audit", "prune"] => audit_prune(database_url).await,
         ["bench", rest @ ..] => bench(rest, database_url).await,
+        ["tidy"] => tidy::run(&repository_root()),
         _ => bail!("{USAGE}"),
     }
 }

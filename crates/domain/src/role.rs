@@ -48,7 +48,7 @@ impl Role {
             .ok_or_else(|| RoleError(value.to_owned()))
     }
 
-    /// Whether this role may perform `action` (the table in SPEC.md).
+    /// Whether this role may perform `action` (its rank is at least `action.min_role()`).
     #[must_use]
     pub fn may(self, action: Action) -> bool {
         self >= action.min_role()
@@ -92,7 +92,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// Every action, in the order of SPEC's table.
+    /// Every action, from the viewer's reads up to the owner's deletion.
     pub const ALL: [Action; 15] = [
         Action::ReadOrganization,
         Action::CreateProject,
@@ -175,7 +175,7 @@ mod tests {
         assert!(Role::parse("SUPERUSER").is_err());
     }
 
-    /// SPEC's table, row by row.
+    /// The action -> minimum-role table, row by row, written out independently of `min_role`.
     #[test]
     fn every_action_has_the_minimum_role_of_the_spec_table() {
         use Action::*;

@@ -6,7 +6,8 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-/// How many random bytes every secret carries (256 bits; SPEC asks for at least 128).
+/// How many random bytes every secret carries: 256 bits, twice the 128 bits of randomness
+/// every secret handed out must have at least.
 pub const SECRET_BYTES: usize = 32;
 
 /// A secret handed to a user exactly once. `Debug` never prints it.

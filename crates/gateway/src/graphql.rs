@@ -33,8 +33,8 @@ pub struct RequestScope {
     pub request_id: String,
 }
 
-/// Builds the schema with SPEC's bounds (depth, complexity; aliases and body size are
-/// checked by the HTTP handler before execution).
+/// Builds the schema so every query is bounded (depth and complexity from `config.limits`;
+/// aliases and body size are checked by the HTTP handler before execution).
 #[must_use]
 pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
     let mut builder = Schema::build(

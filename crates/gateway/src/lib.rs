@@ -2,8 +2,8 @@
 //! and metrics), request authentication, and start-up wiring of the `roster` binary.
 //!
 //! This crate knows no SQL and no SMTP: it calls `roster_service` use cases and maps their
-//! errors to SPEC's codes in one place (`graphql::error`). It touches persistence and the
-//! mailer only to wire them together at start-up.
+//! errors to the public `extensions.code` set in one place (`graphql::error`). It touches
+//! persistence and the mailer only to wire them together at start-up.
 
 pub mod app;
 pub mod graphql;

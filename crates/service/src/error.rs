@@ -1,5 +1,5 @@
 //! Why a use case refused, named after the rule. The gateway maps each variant to one of
-//! SPEC's error codes; messages here are safe to show to the caller.
+//! the public `extensions.code` set; messages here are safe to show to the caller.
 
 use roster_domain::paging::{PageSizeError, SearchError};
 use roster_domain::{

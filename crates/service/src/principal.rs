@@ -51,8 +51,9 @@ impl Principal {
     }
 }
 
-/// Checks that `role` may perform `action` (SPEC's table), or `FORBIDDEN` naming the
-/// role needed. Every use case asks through here.
+/// Checks that `role` may perform `action` (the action -> minimum-role table in
+/// `roster_domain::Action::min_role`), or `FORBIDDEN` naming the role needed. Every use case
+/// asks through here.
 pub(crate) fn require(role: Role, action: Action) -> Result<()> {
     if role.may(action) {
         Ok(())

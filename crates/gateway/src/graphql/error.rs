@@ -1,11 +1,12 @@
 //! The only place where service errors become GraphQL errors: an exhaustive `match` onto
-//! SPEC's `extensions.code` set. Internal errors get a generic message and the request id;
+//! the fixed `extensions.code` set clients program against (`UNAUTHENTICATED`, `FORBIDDEN`,
+//! `NOT_FOUND`, ..., `INTERNAL`). Internal errors get a generic message and the request id;
 //! their details go to the log only.
 
 use async_graphql::{Context, ErrorExtensions};
 use roster_service::Error;
 
-/// SPEC's code for `err`.
+/// The `extensions.code` a client sees for `err`.
 #[must_use]
 pub fn code_of(err: &Error) -> &'static str {
     match err {
