@@ -55,6 +55,9 @@ pub struct MailConfig {
     pub delivery_poll: Duration,
     /// Delivery worker: first retry delay, doubled on each further attempt.
     pub delivery_backoff: Duration,
+    /// Delivery worker: how long a claim (or its renewal right before a send) keeps other
+    /// workers away from a message. Longer than one send may take.
+    pub delivery_lease: Duration,
 }
 
 /// Secrets and lifetimes.
@@ -118,6 +121,7 @@ impl Default for MailConfig {
             dev_mailbox_dir: PathBuf::from("mailbox"),
             delivery_poll: Duration::from_secs(2),
             delivery_backoff: Duration::from_secs(5),
+            delivery_lease: Duration::from_secs(120),
         }
     }
 }
@@ -194,6 +198,7 @@ impl Config {
             &mut mail.delivery_backoff,
             millis,
         )?;
+        env.read("ROSTER_DELIVERY_LEASE_MS", &mut mail.delivery_lease, millis)?;
         let auth = &mut config.auth;
         env.read("ROSTER_SECRET_KEY", &mut auth.secret_key, |raw| {
             secret(raw).map(Some)

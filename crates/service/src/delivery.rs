@@ -26,12 +26,13 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Result;
 
-/// How long a claim or a renewal keeps other workers away. Longer than any single send
-/// (SMTP gives up after 15 s), so a message is never sent while another worker may take it.
-const LEASE: chrono::Duration = chrono::Duration::minutes(2);
-/// How many messages one claim takes: few enough that the last of them is usually sent
-/// before the claim's lease runs out (each is renewed right before its send anyway).
-const BATCH: u64 = 8;
+/// The longest a single send may take (SMTP gives up after 15 s). A lease shorter than
+/// this still never lets two workers send one message (each send follows a renewal and
+/// its outcome is recorded only by the lease's owner), but it would invite needless
+/// re-claims; the default lease is 2 minutes.
+const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+/// The most messages one claim takes.
+const MAX_BATCH: u64 = 8;
 /// The longest wait between two attempts at one message.
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
@@ -115,7 +116,7 @@ impl DeliveryWorker {
     pub async fn deliver_due(&self) -> Result<usize> {
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let claimed = outbox::claim_due(&txn, &KINDS, now, self.lease(now), BATCH).await?;
+        let claimed = outbox::claim_due(&txn, &KINDS, now, self.lease(now), self.batch()).await?;
         txn.commit().await?;
         let count = claimed.len();
         for message in claimed {
@@ -125,10 +126,19 @@ impl DeliveryWorker {
     }
 
     fn lease(&self, now: DateTime<Utc>) -> Lease {
+        let lease = chrono::Duration::from_std(self.config.mail.delivery_lease)
+            .unwrap_or(chrono::Duration::minutes(2));
         Lease {
             owner: self.id,
-            until: now + LEASE,
+            until: now + lease,
         }
+    }
+
+    /// Claims only what can be sent within one lease, so the claim's tail does not sit
+    /// expired while its head is being sent (at least one, at most `MAX_BATCH`).
+    fn batch(&self) -> u64 {
+        let fits = self.config.mail.delivery_lease.as_millis() / SEND_TIMEOUT.as_millis();
+        u64::try_from(fits).unwrap_or(MAX_BATCH).clamp(1, MAX_BATCH)
     }
 
     async fn handle(&self, message: &ClaimedMessage) -> Result<()> {

@@ -32,6 +32,18 @@ pub struct InvitationView {
     pub delivery: Option<Delivery>,
 }
 
+impl InvitationView {
+    /// The view the invitee gets: whether their mail went out, but never the mail server's
+    /// error text, which is for the organization's admins.
+    #[must_use]
+    pub fn for_invitee(mut self) -> InvitationView {
+        if let Some(delivery) = &mut self.delivery {
+            delivery.last_error = None;
+        }
+        self
+    }
+}
+
 /// A page of an organization's invitations (newest first).
 #[derive(Debug, Clone)]
 pub struct InvitationPage {

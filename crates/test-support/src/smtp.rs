@@ -1,6 +1,7 @@
 //! `SmtpSink`: a real SMTP server (mailin-embedded) on a random local port that stores
 //! every message it accepts. Its mode can be switched to answer like a server in trouble:
-//! `TempFail` (421, lettre treats it as transient) or `Reject` (550, permanent).
+//! `TempFail` (421, lettre treats it as transient), `Reject` (550, permanent) or `Slow`
+//! (accepts, but only after a delay, like an overloaded peer).
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,8 @@ pub enum SinkMode {
     Accept,
     TempFail,
     Reject,
+    /// Accepts each message after holding it for this long.
+    Slow(Duration),
 }
 
 /// One message the sink accepted.
@@ -81,7 +84,7 @@ impl SinkHandler {
 impl Handler for SinkHandler {
     fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, from: &str) -> Response {
         match self.mode() {
-            SinkMode::Accept => {
+            SinkMode::Accept | SinkMode::Slow(_) => {
                 self.current = Some(ReceivedMail {
                     from: from.to_owned(),
                     to: Vec::new(),
@@ -119,6 +122,9 @@ impl Handler for SinkHandler {
     }
 
     fn data_end(&mut self) -> Response {
+        if let SinkMode::Slow(delay) = self.mode() {
+            std::thread::sleep(delay);
+        }
         if let Some(current) = self.current.take()
             && let Ok(mut shared) = self.shared.lock()
         {

@@ -97,7 +97,7 @@ impl Roster {
             .append(&txn)
             .await?;
         txn.commit().await?;
-        self.invitation_view(invitation).await
+        Ok(self.invitation_view(invitation).await?.for_invitee())
     }
 
     /// Finds the invitation `reference` points at, takes its organization's lock, re-reads

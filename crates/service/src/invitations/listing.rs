@@ -35,7 +35,12 @@ impl Roster {
     pub async fn pending_invitations(&self, actor: &Actor) -> Result<Vec<InvitationView>> {
         let pending =
             invitations::pending_for_email(&self.db, &actor.user.email, self.clock.now()).await?;
-        self.views(pending).await
+        Ok(self
+            .views(pending)
+            .await?
+            .into_iter()
+            .map(InvitationView::for_invitee)
+            .collect())
     }
 
     /// How many invitations wait for the caller (the badge).
