@@ -13,6 +13,7 @@ pub mod organization;
 pub mod project;
 pub mod role;
 pub mod slug;
+mod text;
 pub mod token;
 
 pub use email::{EmailAddress, EmailError};
