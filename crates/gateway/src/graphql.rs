@@ -10,6 +10,7 @@ mod mutation;
 mod project_mutation;
 mod project_types;
 mod query;
+mod text_input;
 mod types;
 
 use async_graphql::{Context, EmptySubscription, Schema};
@@ -17,6 +18,7 @@ use roster_service::{Actor, Principal, RequestContext, Roster};
 
 pub use error::code_of;
 pub use limits::count_aliases;
+pub use text_input::{nul_in_document, nul_in_variables};
 
 use crate::config::Config;
 use error::{ResultExt, unauthenticated};
@@ -47,7 +49,9 @@ pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
     .limit_recursive_depth(32)
     .limit_directives(8);
     if !config.http.introspection {
-        builder = builder.disable_introspection();
+        // "Did you mean ...?" hints would list field and type names to whoever guesses,
+        // which is the schema that switching introspection off keeps private.
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }
