@@ -107,7 +107,11 @@ pub async fn get(
     };
     let Some(query) = params.query else {
         if state.config.http.graphiql {
-            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            return (
+                [(header::CONTENT_SECURITY_POLICY, super::edge::GRAPHIQL_CSP)],
+                Html(GraphiQLSource::build().endpoint("/graphql").finish()),
+            )
+                .into_response();
         }
         return json_error(
             StatusCode::NOT_FOUND,

@@ -15,7 +15,8 @@ use roster_service::{Actor, InvitationRef, InvitationView};
 use serde::Deserialize;
 
 use super::pages::{
-    SESSION_COOKIE, csrf_token, csrf_valid, message, render, same_origin, session_cookie,
+    SESSION_COOKIE, csrf_token, csrf_valid, message, refuse_framed, render, same_origin,
+    session_cookie,
 };
 use super::{request_context, request_id};
 use crate::app::AppState;
@@ -229,6 +230,9 @@ fn refuse(
     headers: &HeaderMap,
     form: Option<&CsrfForm>,
 ) -> Option<Response> {
+    if let Some(refused) = refuse_framed(headers) {
+        return Some(refused);
+    }
     if !same_origin(state, headers) {
         return Some(message(
             StatusCode::FORBIDDEN,
