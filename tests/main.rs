@@ -9,6 +9,7 @@ mod support;
 mod api_keys;
 mod audit_log;
 mod browser;
+mod hardening;
 mod http_surface;
 mod invitation_page;
 mod invitations;
