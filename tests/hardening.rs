@@ -295,7 +295,6 @@ mod dev_mailbox {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(response.headers()["x-frame-options"], "DENY");
             let page = response.text().await.unwrap();
             if page.contains("/invitations/") {
                 break page;
@@ -317,6 +316,13 @@ mod dev_mailbox {
             "{links:?}"
         );
         assert!(!page.contains("href=\"http://evil.example"), "{page}");
+        let response = app
+            .http
+            .get(format!("{}/dev/mailbox", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
         let _ = std::fs::remove_dir_all(&folder);
     }
 }
