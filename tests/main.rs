@@ -10,6 +10,7 @@ mod api_keys;
 mod audit_log;
 mod browser;
 mod delivery;
+mod hardening;
 mod http_surface;
 mod invitation_page;
 mod invitations;

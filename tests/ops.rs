@@ -94,8 +94,8 @@ async fn without_smtp_mail_lands_in_the_dev_mailbox_page() {
             .text()
             .await
             .unwrap();
-        if let Some(start) = page.find("href=\"") {
-            let rest = &page[start + 6..];
+        if let Some(start) = page.find("<a href=\"") {
+            let rest = &page[start + 9..];
             break rest[..rest.find('"').unwrap()].to_owned();
         }
         assert!(

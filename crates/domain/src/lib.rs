@@ -17,6 +17,7 @@ pub mod paging;
 pub mod project;
 pub mod role;
 pub mod slug;
+mod text;
 pub mod token;
 
 pub use audit_action::{AuditAction, AuditActionError};

@@ -44,9 +44,12 @@ pub enum OrgNameError {
     TooLong,
     #[error("name must not contain control characters")]
     ControlCharacter,
+    #[error("name must not contain invisible formatting characters (bidi overrides, zero-width)")]
+    FormatCharacter,
 }
 
-/// An organization name: 1-64 characters after trimming, no control characters.
+/// An organization name: 1-64 characters after trimming, no control characters and no
+/// Unicode format characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OrgName(String);
 
@@ -65,6 +68,9 @@ impl OrgName {
         }
         if trimmed.chars().any(char::is_control) {
             return Err(OrgNameError::ControlCharacter);
+        }
+        if crate::text::has_format_character(trimmed) {
+            return Err(OrgNameError::FormatCharacter);
         }
         Ok(OrgName(trimmed.to_owned()))
     }
@@ -198,6 +204,23 @@ mod tests {
     }
 
     #[test]
+    fn names_refuse_invisible_format_characters() {
+        for name in [
+            "Acme\u{202E}gnp.exe",
+            "Ac\u{200B}me",
+            "\u{FEFF}Acme",
+            "Ac\u{00AD}me",
+        ] {
+            assert_eq!(
+                OrgName::parse(name),
+                Err(OrgNameError::FormatCharacter),
+                "{name:?}"
+            );
+        }
+        assert!(OrgName::parse("Straße & Söhne").is_ok());
+    }
+
+    #[test]
     fn personal_names_fit_the_limit() {
         let name = OrgName::personal_for(&"x".repeat(64));
         assert!(OrgName::parse(name.as_str()).is_ok());
@@ -265,6 +288,7 @@ mod tests {
         fn parsed_names_have_no_controls_and_fit(input in "\\PC{0,80}|[\\x00-\\x1f a-z]{0,10}") {
             if let Ok(name) = OrgName::parse(&input) {
                 prop_assert!(!name.as_str().chars().any(char::is_control));
+                prop_assert!(!crate::text::has_format_character(name.as_str()));
                 let count = name.as_str().chars().count();
                 prop_assert!((1..=64).contains(&count));
                 prop_assert_eq!(name.as_str().trim(), name.as_str());

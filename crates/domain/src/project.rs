@@ -14,6 +14,8 @@ pub enum NameError {
     TooLong,
     #[error("must not contain control characters")]
     ControlCharacter,
+    #[error("must not contain invisible formatting characters (bidi overrides, zero-width)")]
+    FormatCharacter,
 }
 
 fn parse_name(input: &str) -> Result<String, NameError> {
@@ -27,11 +29,14 @@ fn parse_name(input: &str) -> Result<String, NameError> {
     if trimmed.chars().any(char::is_control) {
         return Err(NameError::ControlCharacter);
     }
+    if crate::text::has_format_character(trimmed) {
+        return Err(NameError::FormatCharacter);
+    }
     Ok(trimmed.to_owned())
 }
 
-/// A project name: 1-64 characters after trimming, no control characters. Unique within
-/// its organization by `normalized()`.
+/// A project name: 1-64 characters after trimming, no control characters and no Unicode
+/// format characters. Unique within its organization by `normalized()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectName(String);
 
@@ -50,10 +55,13 @@ impl ProjectName {
         &self.0
     }
 
-    /// The uniqueness key: lowercase (Unicode-aware).
+    /// The uniqueness key: the full Unicode case folding of the name (`Straße` and
+    /// `STRASSE` share one key, as do `ΣΑΣ` and `σας`). Lowercasing alone keeps `ß` apart
+    /// from `ss` and final sigma apart from sigma, so two names that differ only in case
+    /// could both be taken.
     #[must_use]
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        caseless::default_case_fold_str(&self.0)
     }
 }
 
@@ -63,7 +71,8 @@ impl fmt::Display for ProjectName {
     }
 }
 
-/// An API key's label: 1-64 characters after trimming, no control characters.
+/// An API key's label: 1-64 characters after trimming, no control characters and no
+/// Unicode format characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyLabel(String);
 
@@ -118,6 +127,38 @@ mod tests {
         assert!(ProjectName::parse(&"x".repeat(64)).is_ok());
         assert_eq!(ProjectName::parse("a\tb"), Err(NameError::ControlCharacter));
         assert_eq!(ApiKeyLabel::parse(""), Err(NameError::Empty));
+    }
+
+    #[test]
+    fn project_names_compare_by_full_case_folding() {
+        let key = |name: &str| ProjectName::parse(name).unwrap().normalized();
+        assert_eq!(key("Straße"), key("STRASSE"));
+        assert_eq!(key("Straße"), key("strasse"));
+        assert_eq!(key("ΣΑΣ"), key("σας"));
+        assert_eq!(key("ﬁle"), key("FILE"));
+        assert_eq!(key("Website"), "website");
+        assert_ne!(key("Strase"), key("Straße"));
+    }
+
+    #[test]
+    fn names_and_labels_refuse_invisible_format_characters() {
+        for name in [
+            "Web\u{202E}site",
+            "Web\u{200D}site",
+            "\u{2066}Web",
+            "Web\u{00AD}site",
+        ] {
+            assert_eq!(
+                ProjectName::parse(name),
+                Err(NameError::FormatCharacter),
+                "{name:?}"
+            );
+            assert_eq!(
+                ApiKeyLabel::parse(name),
+                Err(NameError::FormatCharacter),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]

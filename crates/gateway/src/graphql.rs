@@ -11,6 +11,7 @@ mod paging;
 mod project_mutation;
 mod project_types;
 mod query;
+mod text_input;
 mod types;
 
 use async_graphql::{Context, EmptySubscription, Schema};
@@ -18,6 +19,7 @@ use roster_service::{Actor, Principal, RequestContext, Roster};
 
 pub use error::code_of;
 pub use limits::count_aliases;
+pub use text_input::{nul_in_document, nul_in_variables};
 
 use error::{ResultExt, unauthenticated};
 use roster_service::Config;
@@ -48,7 +50,9 @@ pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
     .limit_recursive_depth(32)
     .limit_directives(8);
     if !config.http.introspection {
-        builder = builder.disable_introspection();
+        // "Did you mean ...?" hints would list field and type names to whoever guesses,
+        // which is the schema that switching introspection off keeps private.
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }

@@ -2,6 +2,7 @@
 //! metrics, panic catching, body limit), and the client address.
 
 mod cookies;
+mod edge;
 mod graphql;
 mod invitation_page;
 mod ops;
@@ -38,7 +39,9 @@ pub fn router(state: AppState) -> Router {
         .route("/invitations/{token}/accept", post(invitation_page::accept))
         .route("/invitations/{token}/decline", post(invitation_page::decline))
         .route("/invitations/{token}/switch", post(invitation_page::switch))
+        .route("/assets/page.css", get(edge::page_css))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(edge::html_security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(CatchPanicLayer::custom(ops::panic_response))
         .layer(
@@ -53,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost: a hostile incoming id is dropped before the layer above keeps it.
+        .layer(middleware::from_fn(edge::sanitize_request_id))
         .with_state(state)
 }
 

@@ -1,28 +1,61 @@
 //! The dev mailbox: a folder of `.eml` files, newest listed first, so a newcomer without
 //! an SMTP server can still click through sign-in and invitation links.
+//!
+//! Beside each `<id>.eml` lies `<id>.json`, written from the `Mail` value itself (kind,
+//! recipient, subject, link, date), and the listing reads only those. Links are never
+//! parsed back out of message text: an organization name is part of that text, and it
+//! could spell a link of its own.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::message::Mail;
+
 /// One saved message, as listed on `/dev/mailbox`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxEntry {
+    /// The `.eml` file holding the full message.
     pub file_name: String,
+    /// The outbox kind (`sign_in`, `invitation`).
+    pub kind: String,
     pub to: String,
     pub subject: String,
-    /// Links found alone on a line of the plain-text part.
-    pub links: Vec<String>,
+    /// The message's own link, as the `Mail` value carried it.
+    pub link: String,
+    pub date: DateTime<Utc>,
 }
 
-pub(crate) async fn save(folder: &Path, raw: &[u8]) -> io::Result<PathBuf> {
+/// Saves `raw` as `<id>.eml` and then its sidecar `<id>.json`; the listing keys off the
+/// sidecar, so a listed message always has its `.eml`.
+pub(crate) async fn save(
+    folder: &Path,
+    raw: &[u8],
+    mail: &Mail,
+    subject: &str,
+) -> io::Result<PathBuf> {
     tokio::fs::create_dir_all(folder).await?;
     // Time-ordered ids keep the listing in arrival order.
-    let path = folder.join(format!("{}.eml", uuid::Uuid::now_v7()));
+    let id = uuid::Uuid::now_v7();
+    let path = folder.join(format!("{id}.eml"));
     tokio::fs::write(&path, raw).await?;
+    let entry = MailboxEntry {
+        file_name: format!("{id}.eml"),
+        kind: mail.kind().as_str().to_owned(),
+        to: mail.recipient().to_owned(),
+        subject: subject.to_owned(),
+        link: mail.link().to_owned(),
+        date: Utc::now(),
+    };
+    let sidecar = serde_json::to_vec_pretty(&entry).map_err(io::Error::other)?;
+    tokio::fs::write(folder.join(format!("{id}.json")), sidecar).await?;
     Ok(path)
 }
 
-/// Lists the messages in `folder`, newest first (at most `limit`).
+/// Lists the messages in `folder`, newest first (at most `limit`), from their sidecars.
+/// A sidecar that does not parse (written by hand, or cut short) is skipped.
 ///
 /// # Errors
 /// `io::Error` when the folder exists but cannot be read.
@@ -35,39 +68,55 @@ pub async fn list(folder: &Path, limit: usize) -> io::Result<Vec<MailboxEntry>> 
     };
     while let Some(entry) = entries.next_entry().await? {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".eml") {
+        if name.ends_with(".json") {
             names.push(name);
         }
     }
     names.sort_unstable_by(|a, b| b.cmp(a));
-    names.truncate(limit);
-    let mut listed = Vec::with_capacity(names.len());
+    let mut listed = Vec::with_capacity(names.len().min(limit));
     for name in names {
-        let raw = tokio::fs::read_to_string(folder.join(&name)).await?;
-        listed.push(parse(name, &raw));
+        if listed.len() == limit {
+            break;
+        }
+        let raw = tokio::fs::read(folder.join(&name)).await?;
+        match serde_json::from_slice::<MailboxEntry>(&raw) {
+            Ok(entry) => listed.push(entry),
+            Err(err) => {
+                tracing::warn!(file = %name, error = %err, "dev mailbox: skipping an unreadable sidecar")
+            }
+        }
     }
     Ok(listed)
 }
 
-fn parse(file_name: String, raw: &str) -> MailboxEntry {
-    let header = |field: &str| {
-        raw.lines()
-            .take_while(|line| !line.is_empty())
-            .find_map(|line| line.strip_prefix(field))
-            .map(|value| value.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let body = crate::quoted_printable::decode(raw);
-    let links = body
-        .lines()
-        .map(str::trim)
-        .filter(|line| line.starts_with("http://") || line.starts_with("https://"))
-        .map(str::to_owned)
-        .collect();
-    MailboxEntry {
-        file_name,
-        to: header("To:"),
-        subject: header("Subject:"),
-        links,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lists_the_mails_own_link_never_one_from_its_text() {
+        let folder = std::env::temp_dir().join(format!("roster-devbox-{}", uuid::Uuid::now_v7()));
+        let mail = Mail::Invitation {
+            to: "ann@example.com".into(),
+            link: "http://localhost:8080/invitations/rin_real".into(),
+            organization: "Acme".into(),
+            inviter: None,
+            role: "MEMBER".into(),
+            expires: "2026-12-01 12:00 UTC".into(),
+        };
+        // The raw text offers another link, as a hostile organization name could.
+        let raw = b"Subject: x\r\n\r\n=0Ahttp://evil.example/phish=0A\r\nhttp://evil.example/2\r\n";
+        save(&folder, raw, &mail, "You're invited").await.unwrap();
+        let listed = list(&folder, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].link, "http://localhost:8080/invitations/rin_real");
+        assert_eq!(listed[0].kind, "invitation");
+        assert_eq!(listed[0].to, "ann@example.com");
+        assert!(folder.join(&listed[0].file_name).exists());
+        tokio::fs::write(folder.join("zzzz.json"), b"{not json")
+            .await
+            .unwrap();
+        assert_eq!(list(&folder, 10).await.unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(&folder);
     }
 }

@@ -6,7 +6,6 @@
 
 mod dev_mailbox;
 mod message;
-pub mod quoted_printable;
 mod transport;
 
 pub use dev_mailbox::{MailboxEntry, list as list_dev_mailbox};

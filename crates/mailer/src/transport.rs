@@ -85,11 +85,11 @@ impl Mailer {
     /// # Errors
     /// `SendError::Transient` when a retry may succeed, `Permanent` otherwise.
     pub async fn send(&self, mail: &Mail) -> Result<(), SendError> {
-        let message = self.build(mail)?;
+        let (message, subject) = self.build(mail)?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(classify),
             Transport::DevMailbox(folder) => {
-                let path = dev_mailbox::save(folder, &message.formatted())
+                let path = dev_mailbox::save(folder, &message.formatted(), mail, &subject)
                     .await
                     .map_err(|err| SendError::Transient(format!("dev mailbox: {err}")))?;
                 tracing::info!(
@@ -104,7 +104,8 @@ impl Mailer {
         }
     }
 
-    fn build(&self, mail: &Mail) -> Result<Message, SendError> {
+    /// The message ready to send, and its subject (for the dev mailbox's listing).
+    fn build(&self, mail: &Mail) -> Result<(Message, String), SendError> {
         let rendered = mail
             .render()
             .map_err(|err| SendError::Permanent(err.to_string()))?;
@@ -112,6 +113,7 @@ impl Mailer {
             .recipient()
             .parse()
             .map_err(|_| SendError::Permanent("the recipient address is not valid".into()))?;
+        let subject = rendered.subject.clone();
         Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -129,6 +131,7 @@ impl Mailer {
                             .body(rendered.html),
                     ),
             )
+            .map(|message| (message, subject))
             .map_err(|err| SendError::Permanent(format!("could not build the message: {err}")))
     }
 }

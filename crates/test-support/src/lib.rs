@@ -5,6 +5,7 @@
 
 mod browser;
 mod db;
+mod quoted_printable;
 mod smtp;
 
 pub use browser::Browser;

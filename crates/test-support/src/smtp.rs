@@ -33,7 +33,7 @@ impl ReceivedMail {
     /// The message with quoted-printable parts decoded.
     #[must_use]
     pub fn decoded(&self) -> String {
-        roster_mailer::quoted_printable::decode(&self.raw)
+        crate::quoted_printable::decode(&self.raw)
     }
 
     /// Every `http(s)://` link that stands alone on a line of the decoded message.

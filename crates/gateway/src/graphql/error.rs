@@ -46,18 +46,10 @@ pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
                 ext.set("code", code);
                 ext.set("requiredRole", required_role.as_str());
             }),
-        Error::BadInput { field, .. } => {
-            async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
-                ext.set("code", code);
-                ext.set("field", field);
-            })
-        }
-        Error::Conflict {
+        Error::BadInput { field, .. }
+        | Error::Conflict {
             field: Some(field), ..
-        } => async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
-            ext.set("code", code);
-            ext.set("field", field);
-        }),
+        } => with_field(code, field, err.to_string()),
         Error::RateLimited {
             retry_after_seconds,
         } => async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
@@ -86,6 +78,21 @@ pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
             async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
         }
     }
+}
+
+/// `BAD_USER_INPUT` on an argument the request names (a path such as `filter.action`),
+/// for checks the HTTP handler runs on the whole request before any resolver.
+#[must_use]
+pub fn bad_argument(field: &str, message: String) -> async_graphql::Error {
+    with_field("BAD_USER_INPUT", field, message)
+}
+
+fn with_field(code: &'static str, field: &str, message: String) -> async_graphql::Error {
+    let field = field.to_owned();
+    async_graphql::Error::new(message).extend_with(|_, ext| {
+        ext.set("code", code);
+        ext.set("field", field.as_str());
+    })
 }
 
 /// `UNAUTHENTICATED`, for resolvers that need a signed-in caller.
@@ -188,5 +195,15 @@ mod tests {
                 assert!(ext.get("field").is_some());
             }
         }
+        let refused = bad_argument("filter.action", "x".into());
+        let ext = refused.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("code").map(ToString::to_string).as_deref(),
+            Some("\"BAD_USER_INPUT\"")
+        );
+        assert_eq!(
+            ext.get("field").map(ToString::to_string).as_deref(),
+            Some("\"filter.action\"")
+        );
     }
 }

@@ -16,7 +16,8 @@ use serde::Deserialize;
 
 use super::{json_error, request_context, request_id};
 use crate::app::AppState;
-use crate::graphql::{RequestScope, count_aliases};
+use crate::graphql::error::bad_argument;
+use crate::graphql::{RequestScope, count_aliases, nul_in_document, nul_in_variables};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -106,7 +107,11 @@ pub async fn get(
     };
     let Some(query) = params.query else {
         if state.config.http.graphiql {
-            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            return (
+                [(header::CONTENT_SECURITY_POLICY, super::edge::GRAPHIQL_CSP)],
+                Html(GraphiQLSource::build().endpoint("/graphql").finish()),
+            )
+                .into_response();
         }
         return json_error(
             StatusCode::NOT_FOUND,
@@ -152,7 +157,9 @@ async fn execute(
     // executor does not parse it again; one that does not parse is left to the executor,
     // which reports it in the standard shape.
     let operation_name = request.operation_name.clone();
+    let mut nul_argument = nul_in_variables(&request.variables);
     if let Ok(document) = request.parsed_query() {
+        nul_argument = nul_argument.or_else(|| nul_in_document(document));
         let aliases = count_aliases(document);
         if aliases > state.config.limits.query_aliases {
             return json_error(
@@ -175,6 +182,16 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
+    }
+
+    // No field takes text holding NUL (PostgreSQL cannot store or compare it), so such a
+    // request is refused here as a whole, for every field, before any resolver runs.
+    if let Some(field) = nul_argument {
+        let error = bad_argument(&field, format!("{field} must not contain a NUL character"));
+        let response = async_graphql::Response::from_errors(vec![
+            error.into_server_error(async_graphql::Pos::default()),
+        ]);
+        return respond(&response, wants_graphql_response, true);
     }
 
     let principal = match bearer(headers) {
@@ -207,6 +224,16 @@ async fn execute(
             request_error = true;
         }
     }
+    respond(&response, wants_graphql_response, request_error)
+}
+
+/// Serializes a GraphQL response; with `application/graphql-response+json`, a request
+/// error without data is `400`.
+fn respond(
+    response: &async_graphql::Response,
+    wants_graphql_response: bool,
+    request_error: bool,
+) -> Response {
     let status =
         if wants_graphql_response && request_error && response.data == async_graphql::Value::Null {
             StatusCode::BAD_REQUEST
@@ -218,7 +245,7 @@ async fn execute(
     } else {
         "application/json"
     };
-    match serde_json::to_string(&response) {
+    match serde_json::to_string(response) {
         Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");

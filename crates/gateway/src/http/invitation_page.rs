@@ -14,7 +14,7 @@ use roster_domain::InvitationStatus;
 use roster_service::{Actor, InvitationRef, InvitationView};
 use serde::Deserialize;
 
-use super::pages::{csrf_token, csrf_valid, message, render, same_origin};
+use super::pages::{csrf_token, csrf_valid, message, refuse_framed, render, same_origin};
 use super::{request_context, request_id};
 use crate::app::AppState;
 
@@ -217,6 +217,9 @@ fn refuse(
     headers: &HeaderMap,
     form: Option<&CsrfForm>,
 ) -> Option<Response> {
+    if let Some(refused) = refuse_framed(headers) {
+        return Some(refused);
+    }
     if !same_origin(state, headers) {
         return Some(message(
             StatusCode::FORBIDDEN,

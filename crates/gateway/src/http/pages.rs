@@ -90,6 +90,9 @@ pub async fn verify_submit(
     headers: HeaderMap,
     form: Result<Form<VerifyForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    if let Some(refused) = refuse_framed(&headers) {
+        return refused;
+    }
     if !same_origin(&state, &headers) {
         return message(
             StatusCode::FORBIDDEN,
@@ -250,6 +253,24 @@ pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
         }
         Some(_) | None => header("sec-fetch-site").is_none_or(|site| site == "same-origin"),
     }
+}
+
+/// A form POSTed from inside a frame (`Sec-Fetch-Dest: iframe`, `frame`, `embed` or
+/// `object`) is refused with a plain 403 page before anything is spent. Our pages cannot
+/// be framed (`frame-ancestors 'none'`), so such a POST comes from a page dressed up to
+/// make someone click (a framed sign-in button would spend the framer's token and sign the
+/// victim into the framer's account).
+pub(crate) fn refuse_framed(headers: &HeaderMap) -> Option<Response> {
+    let destination = headers
+        .get("sec-fetch-dest")
+        .and_then(|value| value.to_str().ok())?;
+    matches!(destination, "iframe" | "frame" | "embed" | "object").then(|| {
+        message(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form was submitted from inside a frame. Open the link from your email in its own tab.",
+        )
+    })
 }
 
 fn public_origin(public_url: &str) -> &str {

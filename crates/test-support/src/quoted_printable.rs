@@ -1,12 +1,13 @@
 //! Decoding quoted-printable text (RFC 2045): lettre encodes bodies with lines of 76
-//! characters or more this way, so readers of raw messages (the dev mailbox listing, test
-//! sinks) decode before looking for the link that stands alone on its line.
+//! characters or more this way, so the test SMTP sink decodes received messages before
+//! tests look for the link that stands alone on its line. (Tests only: the server never
+//! reads links back out of message text.)
 
 /// Decodes `raw`: soft line breaks (`=` at the end of a line) are joined and `=XX` escapes
 /// become bytes. Text that is not quoted-printable passes through unchanged, except for
 /// `=XX` sequences, which such text does not contain in practice.
 #[must_use]
-pub fn decode(raw: &str) -> String {
+pub(crate) fn decode(raw: &str) -> String {
     let joined = raw.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -1,0 +1,98 @@
+//! Guards every response or request passes at the edge: an incoming `X-Request-Id` is
+//! kept only when it is short and plain, and every HTML page is sent with
+//! `X-Frame-Options` and a `Content-Security-Policy`, so no other site can frame a page
+//! and have a visitor click its buttons.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::REQUEST_ID;
+
+/// The policy of our own pages: nothing but our stylesheet loads, forms post only to us,
+/// no other page may frame them and no `<base>` can redirect their relative links.
+pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The policy of GraphiQL, which today loads its scripts and styles from a CDN and runs
+/// one inline script: those may load and it may call `/graphql`, but still no other page
+/// may frame it.
+pub(crate) const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; img-src https://graphql.org data:; font-src https://unpkg.com data:; connect-src 'self'; worker-src blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The stylesheet every page links (`/assets/page.css`).
+pub(crate) const PAGE_CSS: &str = include_str!("../../templates/page.css");
+
+/// Longest request id we keep from a client.
+const MAX_REQUEST_ID: usize = 64;
+
+/// Drops an incoming `X-Request-Id` that is empty, longer than 64 characters or holds
+/// anything beyond `[A-Za-z0-9._-]`, so the id layer replaces it with a fresh one. The id
+/// is echoed in responses, printed on error pages and written to every log line, where
+/// hostile text (markup, forged log fields, kilobytes of padding) has no business.
+pub(crate) async fn sanitize_request_id(mut request: Request, next: Next) -> Response {
+    let acceptable = request
+        .headers()
+        .get(REQUEST_ID)
+        .is_none_or(|value| acceptable_request_id(value.as_bytes()));
+    if !acceptable {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+fn acceptable_request_id(value: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&value.len())
+        && value
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
+}
+
+/// Adds `X-Frame-Options: DENY` and, unless the handler chose its own, [`PAGE_CSP`] to
+/// every HTML response, whichever handler made it.
+pub(crate) async fn html_security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_html {
+        let headers = response.headers_mut();
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(PAGE_CSP));
+    }
+    response
+}
+
+/// `GET /assets/page.css`.
+pub(crate) async fn page_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PAGE_CSS,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptable_request_id;
+
+    #[test]
+    fn request_ids_are_short_and_plain() {
+        assert!(acceptable_request_id(
+            b"0192f0c4-7b1a-7cc2-9a51-3f1c2d4e5f60"
+        ));
+        assert!(acceptable_request_id(b"trace.abc_DEF-1"));
+        assert!(acceptable_request_id("x".repeat(64).as_bytes()));
+        assert!(!acceptable_request_id("x".repeat(65).as_bytes()));
+        assert!(!acceptable_request_id(b""));
+        for hostile in ["<script>", "a b", "a\"b", "id=1 level=error", "caf\u{e9}"] {
+            assert!(!acceptable_request_id(hostile.as_bytes()), "{hostile}");
+        }
+    }
+}
