@@ -79,14 +79,14 @@ async fn an_invitation_mail_waits_out_an_smtp_outage_longer_than_any_retry_budge
     for attempt in 1..=12 {
         refusals(&app, attempt).await;
         recorded_attempts(&app, &owner.token, &org, attempt).await;
+        if attempt == 12 {
+            // SMTP comes back before the next attempt is due.
+            let failed = outbox::status_counts(&app.db).await.unwrap().2;
+            assert_eq!(failed, 0, "not given up");
+            app.smtp.set_mode(SinkMode::Accept);
+        }
         app.clock.advance(chrono::Duration::minutes(11));
     }
-    assert_eq!(
-        outbox::status_counts(&app.db).await.unwrap().2,
-        0,
-        "not given up"
-    );
-    app.smtp.set_mode(SinkMode::Accept);
     app.smtp
         .wait_for("patient-invitee@example.com", 1, MAIL_TIMEOUT)
         .await

@@ -282,6 +282,8 @@ async fn revoking_kills_the_link_and_resending_replaces_it() {
             .unwrap()[0],
     );
 
+    // Resends wait for a cooldown after the last mail.
+    app.clock.advance(chrono::Duration::seconds(61));
     let resent = app
         .gql(
             Some(&owner.token),

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod abuse;
 mod api_keys;
 mod audit_log;
 mod browser;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{EmailAddress, Role};
+use crate::{EmailAddress, RetryAfter, Role};
 
 /// Where an invitation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,6 +124,23 @@ pub enum Reinvite {
 }
 
 impl Invitation {
+    /// Checks that the invitation may be mailed again at `now`: its last mail (sent when
+    /// it was created or refreshed) is at least `cooldown` old.
+    ///
+    /// # Errors
+    /// `RetryAfter` with the seconds left of the cooldown.
+    pub fn ensure_resendable(
+        &self,
+        now: DateTime<Utc>,
+        cooldown: chrono::Duration,
+    ) -> Result<(), RetryAfter> {
+        let wait = self.updated_at + cooldown - now;
+        if wait > chrono::Duration::zero() {
+            return Err(RetryAfter(wait.num_seconds().max(1)));
+        }
+        Ok(())
+    }
+
     /// Decides a re-invite of this invitation's address as `role` at `now`, where
     /// `cooldown` is how long a just-sent invitation is answered unchanged.
     #[must_use]
@@ -223,6 +240,20 @@ mod tests {
             expired.reinvite(Role::Member, now, cooldown),
             Reinvite::Refresh
         );
+    }
+
+    #[test]
+    fn a_resend_waits_for_the_cooldown_after_the_last_mail() {
+        let now = Utc::now();
+        let mut pending = invitation(InvitationStatus::Pending, now + Duration::days(7));
+        pending.updated_at = now - Duration::seconds(20);
+        let cooldown = Duration::seconds(60);
+        assert_eq!(
+            pending.ensure_resendable(now, cooldown),
+            Err(RetryAfter(40))
+        );
+        pending.updated_at = now - Duration::seconds(60);
+        assert_eq!(pending.ensure_resendable(now, cooldown), Ok(()));
     }
 
     #[test]

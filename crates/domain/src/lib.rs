@@ -15,6 +15,7 @@ pub mod model;
 pub mod organization;
 pub mod paging;
 pub mod project;
+pub mod rate;
 pub mod role;
 pub mod slug;
 mod text;
@@ -32,6 +33,7 @@ pub use organization::{
     OrgName, OrgNameError, OrganizationKind, OrganizationRuleError, RetentionDays, RetentionError,
 };
 pub use project::{ApiKeyLabel, NameError, ProjectName};
+pub use rate::{RateLimit, RetryAfter};
 pub use role::{Action, Role, RoleError};
 pub use slug::{Slug, SlugError};
 pub use token::{SecretToken, TokenHash};

@@ -15,6 +15,7 @@ pub mod memberships;
 pub mod organizations;
 pub mod outbox;
 pub mod projects;
+pub mod rate_events;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in_tokens;

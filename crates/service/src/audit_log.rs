@@ -122,8 +122,9 @@ impl Roster {
 }
 
 impl Roster {
-    /// Prunes the audit log every `every` until `shutdown` turns true (the background
-    /// retention job; one per process is harmless, deletes are idempotent).
+    /// Prunes the audit log (and rate-limit uses older than any window) every `every`
+    /// until `shutdown` turns true (the background retention job; one per process is
+    /// harmless, deletes are idempotent).
     pub async fn run_audit_pruning(
         self,
         every: std::time::Duration,
@@ -135,6 +136,9 @@ impl Roster {
             }
             if let Err(err) = self.prune_audit_log().await {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "audit pruning failed");
+            }
+            if let Err(err) = self.prune_rate_events().await {
+                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "rate event pruning failed");
             }
             tokio::select! {
                 () = tokio::time::sleep(every) => {}

@@ -89,6 +89,16 @@ pub struct LimitsConfig {
     /// Re-inviting a pending address within this time returns the invitation unchanged
     /// (no new token, no second mail), so double clicks and racing requests send one mail.
     pub reinvite_cooldown: chrono::Duration,
+    /// How long after an invitation's last mail it may be resent.
+    pub resend_cooldown: chrono::Duration,
+    /// Invitation mails to one address from one organization per hour.
+    pub invitation_mails_per_recipient_hourly: u64,
+    /// Invitation mails to one address from all organizations per day.
+    pub invitation_mails_per_recipient_daily: u64,
+    /// Sign-in links requested from one client address per hour (an office shares one).
+    pub sign_ins_per_client_hourly: u64,
+    /// Team organizations one user may create per hour.
+    pub organizations_per_user_hourly: u64,
     /// How often the background job prunes audit events past retention.
     pub audit_prune_every: Duration,
 }
@@ -149,6 +159,11 @@ impl Default for LimitsConfig {
             invitations_per_window: 100,
             invitation_window: chrono::Duration::hours(1),
             reinvite_cooldown: chrono::Duration::seconds(60),
+            resend_cooldown: chrono::Duration::seconds(60),
+            invitation_mails_per_recipient_hourly: 3,
+            invitation_mails_per_recipient_daily: 20,
+            sign_ins_per_client_hourly: 300,
+            organizations_per_user_hourly: 10,
             audit_prune_every: Duration::from_secs(3600),
         }
     }
@@ -233,6 +248,31 @@ impl Config {
             "ROSTER_REINVITE_COOLDOWN_SECONDS",
             &mut limits.reinvite_cooldown,
             seconds,
+        )?;
+        env.read(
+            "ROSTER_RESEND_COOLDOWN_SECONDS",
+            &mut limits.resend_cooldown,
+            seconds,
+        )?;
+        env.read(
+            "ROSTER_INVITATION_RECIPIENT_HOURLY_LIMIT",
+            &mut limits.invitation_mails_per_recipient_hourly,
+            parse,
+        )?;
+        env.read(
+            "ROSTER_INVITATION_RECIPIENT_DAILY_LIMIT",
+            &mut limits.invitation_mails_per_recipient_daily,
+            parse,
+        )?;
+        env.read(
+            "ROSTER_SIGN_IN_IP_LIMIT",
+            &mut limits.sign_ins_per_client_hourly,
+            parse,
+        )?;
+        env.read(
+            "ROSTER_ORGANIZATION_LIMIT",
+            &mut limits.organizations_per_user_hourly,
+            parse,
         )?;
         env.read(
             "ROSTER_AUDIT_PRUNE_INTERVAL_SECONDS",

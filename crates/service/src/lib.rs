@@ -20,6 +20,7 @@ pub mod policy;
 mod principal;
 mod projects;
 mod random;
+mod rate;
 mod sessions;
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 use roster_domain::organization::ensure_deletable;
 use roster_domain::paging::page_size;
 use roster_domain::{
-    Action, AuditAction, Member, OrgName, OrganizationKind, OrganizationView, Role, Slug,
+    Action, AuditAction, Member, OrgName, OrganizationKind, OrganizationView, RateLimit, Role, Slug,
 };
 use roster_persistence::organizations::NewOrganization;
 use roster_persistence::{begin_write, memberships, organizations};
@@ -40,7 +40,8 @@ impl Roster {
     /// when not given (with a random suffix if the derived one is taken).
     ///
     /// # Errors
-    /// `BadInput` for an invalid name or slug, `Conflict` when the given slug is taken.
+    /// `BadInput` for an invalid name or slug, `Conflict` when the given slug is taken,
+    /// `RateLimited` past the caller's organizations per hour.
     pub async fn create_organization(
         &self,
         actor: &Actor,
@@ -52,6 +53,12 @@ impl Roster {
         let requested_slug = slug.map(Slug::parse).transpose()?;
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
+        let hourly = RateLimit::new(
+            self.config.limits.organizations_per_user_hourly,
+            chrono::Duration::hours(1),
+        );
+        self.spend_rate(&txn, &format!("org-create:{}", actor.user.id), hourly, now)
+            .await?;
         let slug = match requested_slug {
             Some(slug) => {
                 if organizations::slug_taken(&txn, slug.as_str()).await? {

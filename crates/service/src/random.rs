@@ -12,9 +12,9 @@ pub(crate) fn token(prefix: &str) -> Result<SecretToken> {
     Ok(SecretToken::from_random(prefix, bytes))
 }
 
-/// A short random suffix for derived slugs (4 lowercase hex characters).
-pub(crate) fn slug_suffix() -> Result<String> {
-    let mut bytes = [0_u8; 2];
-    getrandom::fill(&mut bytes).map_err(|err| Error::internal(format!("OS RNG failed: {err}")))?;
-    Ok(format!("{:02x}{:02x}", bytes[0], bytes[1]))
+/// A random suffix for derived slugs: `bytes` random bytes as lowercase hex.
+pub(crate) fn slug_suffix(bytes: usize) -> Result<String> {
+    let mut random = vec![0_u8; bytes];
+    getrandom::fill(&mut random).map_err(|err| Error::internal(format!("OS RNG failed: {err}")))?;
+    Ok(random.iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -2,10 +2,10 @@
 //! personal organization on first sign-in), authenticating a bearer token, switching the
 //! active organization (which renews the session) and signing out.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use roster_domain::{
-    AuditAction, EmailAddress, MessageKind, OrgName, OrganizationKind, OrganizationView, Role,
-    SecretToken, Slug, TokenHash, User,
+    AuditAction, EmailAddress, MessageKind, OrgName, OrganizationKind, OrganizationView, RateLimit,
+    Role, SecretToken, Slug, TokenHash, User,
 };
 use roster_mailer::Mail;
 use roster_persistence::organizations::{NewOrganization, OrganizationKey};
@@ -47,13 +47,19 @@ impl Roster {
     /// addresses, so it cannot be used to find out who has an account.
     ///
     /// # Errors
-    /// `BadInput` for an invalid address, `RateLimited` past the per-address limit.
-    pub async fn request_sign_in(&self, email: &str) -> Result<()> {
+    /// `BadInput` for an invalid address, `RateLimited` past the per-address limit or the
+    /// per-client-address limit.
+    pub async fn request_sign_in(&self, email: &str, request: &RequestContext) -> Result<()> {
         let email = EmailAddress::parse(email)?;
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        lock_key(&txn, &format!("sign-in:{email}")).await?;
         let limits = &self.config.limits;
+        if let Some(ip) = &request.ip {
+            let hourly = RateLimit::new(limits.sign_ins_per_client_hourly, Duration::hours(1));
+            self.spend_rate(&txn, &format!("sign-in-ip:{ip}"), hourly, now)
+                .await?;
+        }
+        lock_key(&txn, &format!("sign-in:{email}")).await?;
         let window_start = now - limits.sign_in_window;
         if sign_in_tokens::count_since(&txn, email.as_str(), window_start).await?
             >= limits.sign_in_per_address
@@ -336,17 +342,19 @@ impl Roster {
         .await?)
     }
 
-    /// `base`, or `base` with a random suffix when taken (derived slugs never fail).
+    /// `base`, or `base` with a random suffix when taken. Short suffixes first (friendly
+    /// slugs); when someone has squatted those, a 48-bit suffix nobody can exhaust, so a
+    /// derived slug (a new user's personal organization) never makes a request fail.
     pub(crate) async fn free_slug<C: ConnectionTrait>(&self, txn: &C, base: Slug) -> Result<Slug> {
         if !organizations::slug_taken(txn, base.as_str()).await? {
             return Ok(base);
         }
-        for _ in 0..8 {
-            let candidate = base.with_suffix(&random::slug_suffix()?);
+        for bytes in [2, 2, 2, 2, 6, 6, 6, 6] {
+            let candidate = base.with_suffix(&random::slug_suffix(bytes)?);
             if !organizations::slug_taken(txn, candidate.as_str()).await? {
                 return Ok(candidate);
             }
         }
-        Err(Error::internal("could not find a free slug in 8 tries"))
+        Err(Error::internal("could not find a free slug"))
     }
 }

@@ -26,7 +26,10 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         email: String,
     ) -> async_graphql::Result<bool> {
-        roster(ctx)?.request_sign_in(&email).await.gql(ctx)?;
+        roster(ctx)?
+            .request_sign_in(&email, origin(ctx)?)
+            .await
+            .gql(ctx)?;
         Ok(true)
     }
 

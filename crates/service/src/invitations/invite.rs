@@ -7,7 +7,7 @@ use roster_domain::membership::check_invite;
 use roster_domain::organization::ensure_team;
 use roster_domain::{
     Action, AuditAction, EmailAddress, Invitation, InvitationStatus, MailKind, OrganizationView,
-    Reinvite, Role,
+    RateLimit, Reinvite, Role,
 };
 use roster_mailer::Mail;
 use roster_persistence::invitations::NewInvitation;
@@ -109,6 +109,11 @@ impl Roster {
             .await?;
         // An expired invitation is not revived by a resend: inviting again is explicit.
         invitation.ensure_pending(now)?;
+        invitation
+            .ensure_resendable(now, self.config.limits.resend_cooldown)
+            .map_err(|retry| Error::RateLimited {
+                retry_after_seconds: retry.0,
+            })?;
         self.ensure_may_spend(&txn, &view.organization, Resource::Seat, 0, now)
             .await?;
         self.check_invitation_rate(&txn, invitation.organization_id, now)
@@ -236,6 +241,7 @@ impl Roster {
                 })
             })?,
         };
+        self.spend_invitation_mail(txn, &invitation, now).await?;
         let mail = Mail::Invitation {
             to: invitation.email.clone(),
             link: format!("{}/invitations/{}", self.public_url, token.expose()),
@@ -254,6 +260,33 @@ impl Roster {
         )
         .await?;
         Ok(invitation)
+    }
+
+    /// Counts one invitation mail to the invitee: at most a few per organization per hour
+    /// and some more per day across organizations, so nobody can flood an address by
+    /// re-inviting with other roles, resending, or inviting from many organizations.
+    async fn spend_invitation_mail<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        invitation: &Invitation,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let limits = &self.config.limits;
+        let hourly = RateLimit::new(
+            limits.invitation_mails_per_recipient_hourly,
+            chrono::Duration::hours(1),
+        );
+        let key = format!(
+            "invite-mail:{}:{}",
+            invitation.organization_id, invitation.email
+        );
+        self.spend_rate(txn, &key, hourly, now).await?;
+        let daily = RateLimit::new(
+            limits.invitation_mails_per_recipient_daily,
+            chrono::Duration::days(1),
+        );
+        let key = format!("invite-mail:{}", invitation.email);
+        self.spend_rate(txn, &key, daily, now).await
     }
 
     async fn check_invitation_rate<C: ConnectionTrait>(
