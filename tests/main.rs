@@ -23,3 +23,4 @@ mod outbox;
 mod projects;
 mod races;
 mod sign_in;
+mod startup;

@@ -2,11 +2,14 @@
 //! start the delivery worker, serve the router, and shut everything down in order.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
 use roster_mailer::Mailer;
+use roster_persistence::DatabaseConnection;
 use roster_service::{Clock, Roster};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
@@ -69,20 +72,86 @@ impl Running {
 /// # Errors
 /// When the database or the mailer configuration is unusable.
 pub async fn build_service(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Roster> {
-    let db = roster_persistence::connect(config.database_url())
-        .await
-        .context("cannot connect to ROSTER_DATABASE_URL")?;
+    let db = connect_database(config).await?;
     roster_persistence::migrate(&db)
         .await
         .context("cannot apply migrations")?;
     let mailer = match &config.mail.smtp_url {
         Some(url) => Mailer::smtp(url.expose_secret(), &config.mail.from)?,
         None => {
-            tracing::info!(folder = %config.mail.dev_mailbox_dir.display(), "no ROSTER_SMTP_URL: mail goes to the dev mailbox (/dev/mailbox)");
-            Mailer::dev_mailbox(config.mail.dev_mailbox_dir.clone(), &config.mail.from)?
+            let folder = &config.mail.dev_mailbox_dir;
+            ensure_writable(folder).await.with_context(|| {
+                format!(
+                    "the dev mailbox folder {} (ROSTER_DEV_MAILBOX_DIR) is not writable",
+                    folder.display()
+                )
+            })?;
+            tracing::info!(folder = %folder.display(), "no ROSTER_SMTP_URL: mail goes to the dev mailbox (/dev/mailbox)");
+            Mailer::dev_mailbox(folder.clone(), &config.mail.from)?
         }
     };
     Ok(Roster::new(db, config.clone(), clock, mailer))
+}
+
+/// How often start-up tries to reach an unreachable database before giving up.
+const CONNECT_ATTEMPTS: u32 = 5;
+/// How long one attempt may take (the pool itself would keep trying for much longer).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the database, saying where (never the URL itself: it may hold a password). A
+/// server that is not reachable yet (a database starting beside Roster) is retried with
+/// a growing pause, each attempt logged.
+async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url();
+    let target = database_target(url);
+    tracing::info!("connecting to {target}");
+    let mut pause = Duration::from_secs(1);
+    for attempt in 1..=CONNECT_ATTEMPTS {
+        let connected = tokio::time::timeout(CONNECT_TIMEOUT, roster_persistence::connect(url))
+            .await
+            .unwrap_or_else(|_| {
+                Err(roster_persistence::DbErr::Custom(format!(
+                    "no connection within {}s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            });
+        match connected {
+            Ok(db) => return Ok(db),
+            Err(err) if attempt < CONNECT_ATTEMPTS && !url.starts_with("sqlite") => {
+                tracing::warn!(
+                    "cannot reach {target} ({err}); retrying in {}s (attempt {attempt} of {CONNECT_ATTEMPTS})",
+                    pause.as_secs()
+                );
+                tokio::time::sleep(pause).await;
+                pause = pause.saturating_mul(2);
+            }
+            Err(err) => anyhow::bail!("cannot open {target}: {err}"),
+        }
+    }
+    anyhow::bail!("cannot open {target}")
+}
+
+/// What a database URL points at, safe to print: `PostgreSQL at host:port` or `the
+/// SQLite database at path`.
+fn database_target(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let without_query = rest.split('?').next().unwrap_or(rest);
+    if scheme.starts_with("sqlite") {
+        return format!("the SQLite database at {without_query}");
+    }
+    let authority = without_query.split('/').next().unwrap_or(without_query);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    format!("PostgreSQL at {host}")
+}
+
+/// Creates `folder` if needed and proves a file can be written there.
+async fn ensure_writable(folder: &Path) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(folder).await?;
+    let probe = folder.join(".roster-write-check");
+    tokio::fs::write(&probe, b"ok").await?;
+    tokio::fs::remove_file(&probe).await
 }
 
 /// Listens on `config`'s address (port 0 picks a free one, which then also goes into
@@ -153,4 +222,21 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         worker,
         pruner,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_target;
+
+    #[test]
+    fn database_targets_never_show_credentials() {
+        assert_eq!(
+            database_target("postgres://app:hunter2@db.internal:5432/roster?sslmode=require"),
+            "PostgreSQL at db.internal:5432"
+        );
+        assert_eq!(
+            database_target("sqlite://data/roster.db?mode=rwc"),
+            "the SQLite database at data/roster.db"
+        );
+    }
 }

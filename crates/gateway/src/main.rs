@@ -8,9 +8,18 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn")
-    });
+    let filter = match std::env::var("ROSTER_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => match EnvFilter::try_new(&directives) {
+            Ok(filter) => filter,
+            Err(err) => {
+                eprintln!(
+                    "ROSTER_LOG is invalid: {err} (e.g. `info` or `info,roster_service=debug`)"
+                );
+                std::process::exit(2);
+            }
+        },
+        _ => EnvFilter::new("info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn"),
+    };
     let json = std::env::var("ROSTER_LOG_FORMAT").is_ok_and(|format| format == "json");
     if json {
         tracing_subscriber::fmt()
@@ -20,8 +29,21 @@ async fn main() -> anyhow::Result<()> {
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
-    let config = Config::from_env()?;
-    let running = roster_gateway::start(config, Arc::new(SystemClock)).await?;
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            std::process::exit(2);
+        }
+    };
+    // Ctrl-C or SIGTERM while connecting (an unreachable database is retried) stops at once.
+    let running = tokio::select! {
+        started = roster_gateway::start(config, Arc::new(SystemClock)) => started?,
+        () = shutdown_signal() => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
     let public_url = running.roster.config().public_url();
     tracing::info!("GraphiQL at {public_url}/graphql, dev mailbox at {public_url}/dev/mailbox");
     running.wait(shutdown_signal()).await

@@ -35,6 +35,8 @@ pub struct HttpConfig {
     pub introspection: bool,
     /// Peers whose `X-Forwarded-For` is believed for the client IP.
     pub trusted_proxies: Vec<IpAddr>,
+    /// When set, `GET /metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Where the data lives.
@@ -51,6 +53,9 @@ pub struct MailConfig {
     pub smtp_url: Option<SecretString>,
     pub from: String,
     pub dev_mailbox_dir: PathBuf,
+    /// Says the dev mailbox is meant even though the public URL is not a loopback
+    /// address (without it, a server reachable by others refuses to start with no SMTP).
+    pub dev_mailbox_confirmed: bool,
     /// Delivery worker: how often it looks for due messages when not woken.
     pub delivery_poll: Duration,
     /// Delivery worker: first retry delay, doubled on each further attempt.
@@ -111,6 +116,7 @@ impl Default for HttpConfig {
             graphiql: true,
             introspection: true,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -129,6 +135,7 @@ impl Default for MailConfig {
             smtp_url: None,
             from: "Roster <no-reply@localhost>".to_owned(),
             dev_mailbox_dir: PathBuf::from("mailbox"),
+            dev_mailbox_confirmed: false,
             delivery_poll: Duration::from_secs(2),
             delivery_backoff: Duration::from_secs(5),
             delivery_lease: Duration::from_secs(120),
@@ -200,6 +207,9 @@ impl Config {
         env.read("ROSTER_GRAPHIQL", &mut http.graphiql, parse)?;
         env.read("ROSTER_INTROSPECTION", &mut http.introspection, parse)?;
         env.read("ROSTER_TRUSTED_PROXIES", &mut http.trusted_proxies, ip_list)?;
+        env.read("ROSTER_METRICS_TOKEN", &mut http.metrics_token, |raw| {
+            secret(raw).map(Some)
+        })?;
         env.read("ROSTER_DATABASE_URL", &mut config.database.url, secret)?;
         let mail = &mut config.mail;
         env.read("ROSTER_SMTP_URL", &mut mail.smtp_url, |raw| {
@@ -207,6 +217,7 @@ impl Config {
         })?;
         env.read("ROSTER_MAIL_FROM", &mut mail.from, text)?;
         env.read("ROSTER_DEV_MAILBOX_DIR", &mut mail.dev_mailbox_dir, parse)?;
+        env.read("ROSTER_DEV_MAILBOX", &mut mail.dev_mailbox_confirmed, flag)?;
         env.read("ROSTER_DELIVERY_POLL_MS", &mut mail.delivery_poll, millis)?;
         env.read(
             "ROSTER_DELIVERY_BACKOFF_MS",
@@ -279,7 +290,28 @@ impl Config {
             &mut limits.audit_prune_every,
             |raw| parse::<u64>(raw).map(Duration::from_secs),
         )?;
+        config.check_dev_mailbox()?;
         Ok(config)
+    }
+
+    /// Without SMTP, mail lands in a folder anyone with access to `/dev/mailbox` can read:
+    /// fine on a developer's machine, a leak of every sign-in link on a shared server. So
+    /// a public URL other than a loopback address needs `ROSTER_DEV_MAILBOX=1` to say so.
+    fn check_dev_mailbox(&self) -> Result<(), ConfigError> {
+        if self.mail.smtp_url.is_some()
+            || self.mail.dev_mailbox_confirmed
+            || is_loopback_url(&self.public_url())
+        {
+            return Ok(());
+        }
+        Err(ConfigError {
+            name: "ROSTER_SMTP_URL",
+            reason: format!(
+                "is unset, so mail would go to the dev mailbox, readable by anyone who can reach {}; \
+                 set ROSTER_SMTP_URL, or ROSTER_DEV_MAILBOX=1 if that is meant",
+                self.public_url()
+            ),
+        })
     }
 
     /// The base URL links in mail start with: the configured one, else `http://` + the
@@ -329,6 +361,29 @@ where
     T::Err: std::fmt::Display,
 {
     raw.parse().map_err(|err: T::Err| err.to_string())
+}
+
+/// `1`/`true`/`yes` or `0`/`false`/`no`.
+fn flag(raw: &str) -> Result<bool, String> {
+    match raw.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err("must be 1 or 0 (true or false)".into()),
+    }
+}
+
+/// Whether `url`'s host is `localhost` or a loopback address.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn text(raw: &str) -> Result<String, String> {
@@ -410,6 +465,7 @@ mod tests {
     fn variables_override_defaults() {
         let config = config(&[
             ("ROSTER_PUBLIC_URL", "https://roster.example.com/"),
+            ("ROSTER_DEV_MAILBOX", "1"),
             ("ROSTER_INVITATION_TTL_DAYS", "2"),
             ("ROSTER_DELIVERY_POLL_MS", "50"),
             ("ROSTER_SMTP_URL", "   "),
@@ -434,6 +490,42 @@ mod tests {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);
         }
+    }
+
+    #[test]
+    fn a_reachable_server_without_smtp_needs_the_dev_mailbox_confirmed() {
+        for loopback in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://[::1]:80",
+        ] {
+            assert!(
+                config(&[("ROSTER_PUBLIC_URL", loopback)]).is_ok(),
+                "{loopback}"
+            );
+        }
+        let err = config(&[("ROSTER_PUBLIC_URL", "https://roster.example.com")]).unwrap_err();
+        assert_eq!(err.name, "ROSTER_SMTP_URL");
+        let err = config(&[("ROSTER_LISTEN_ADDR", "0.0.0.0:8080")]).unwrap_err();
+        assert_eq!(err.name, "ROSTER_SMTP_URL");
+        assert!(
+            config(&[
+                ("ROSTER_PUBLIC_URL", "https://roster.example.com"),
+                ("ROSTER_DEV_MAILBOX", "1"),
+            ])
+            .is_ok()
+        );
+        assert!(
+            config(&[
+                ("ROSTER_PUBLIC_URL", "https://roster.example.com"),
+                ("ROSTER_SMTP_URL", "smtp://mail.example.com:25"),
+            ])
+            .is_ok()
+        );
+        assert_eq!(
+            config(&[("ROSTER_DEV_MAILBOX", "maybe")]).unwrap_err().name,
+            "ROSTER_DEV_MAILBOX"
+        );
     }
 
     #[test]

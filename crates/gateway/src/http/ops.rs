@@ -5,8 +5,9 @@ use std::any::Any;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
 
 use super::json_error;
 use crate::app::AppState;
@@ -28,8 +29,24 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus text format; only with the bearer token when
+/// `ROSTER_METRICS_TOKEN` is set (compared in constant time).
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.config.http.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(presented.as_bytes(), expected.expose_secret().as_bytes()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the bearer token from ROSTER_METRICS_TOKEN",
+            )
+                .into_response();
+        }
+    }
     let depth = match state.roster.outbox_depth().await {
         Ok(depth) => Some(depth),
         Err(err) => {
@@ -42,6 +59,16 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(depth),
     )
         .into_response()
+}
+
+/// Compares without an early exit, so response time says nothing about how much matched.
+fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0_u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
 }
 
 /// What a panicking handler answers: a masked `INTERNAL` error (details in the log).
