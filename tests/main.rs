@@ -11,6 +11,7 @@ mod audit_log;
 mod browser;
 mod http_surface;
 mod invitation_page;
+mod invitation_sending;
 mod invitations;
 mod members;
 mod membership;
