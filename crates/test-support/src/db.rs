@@ -64,6 +64,16 @@ impl TestDb {
                     ))
                     .await
                     .context("cannot create the test database from the template")?;
+                // A test database is thrown away, so waiting for each commit to reach
+                // disk (PostgreSQL's default) buys nothing; SQLite's WAL with
+                // `synchronous = NORMAL` skips that wait too. The setting is per database
+                // and not copied from the template, hence here.
+                admin
+                    .execute_unprepared(&format!(
+                        "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+                    ))
+                    .await
+                    .context("cannot configure the test database")?;
                 admin.close().await.ok();
                 Ok(TestDb {
                     url: replace_database(&admin_url, &name),
