@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::support::{SignedIn, TestApp, code};
+use crate::support::{SignedIn, TestApp, code, eventually};
 
 const LOG: &str = "query($id: ID, $filter: AuditLogFilter, $first: Int, $after: String) { organization(id: $id) { auditLog(filter: $filter, first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } nodes { id action actorEmail actorId actorType actorLabel targetId projectId ip userAgent context occurredAt } } } }";
@@ -303,25 +303,19 @@ async fn the_background_job_prunes_on_its_own() {
     )
     .await;
     app.clock.advance(Duration::days(61));
-    let started = std::time::Instant::now();
-    loop {
-        if app.audit_actions(&org).await.is_empty() {
-            break;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "not pruned"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    eventually(
+        "the background job to prune",
+        std::time::Duration::from_secs(20),
+        || async { app.audit_actions(&org).await.is_empty().then_some(()) },
+    )
+    .await;
 }
 
-/// Seeds 100k events and checks with EXPLAIN that filtered and unfiltered pages are
-/// served from an index, not a scan of the table. No timings.
+/// The API pages a filtered log of seeded events. (That such pages are served from an
+/// index, by EXPLAIN over 100k events, is checked in the persistence tests.)
 #[tokio::test]
-async fn a_filtered_page_over_100k_events_is_served_from_an_index() {
-    use roster_persistence::audit::{AuditFilter, page_statement};
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+async fn a_filtered_page_of_seeded_events_comes_through_the_api() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend};
 
     let app = TestApp::spawn().await;
     let owner = app.sign_in("owner@example.com").await;
@@ -333,11 +327,11 @@ async fn a_filtered_page_over_100k_events_is_served_from_an_index() {
             "INSERT INTO audit_events (id, organization_id, action, actor_user_id, context, occurred_at)
              SELECT gen_random_uuid(), '{org}', CASE WHEN i % 10 = 0 THEN 'member.invited' ELSE 'project.created' END,
                     '{}', '{{}}'::jsonb, now() - (i || ' seconds')::interval
-             FROM generate_series(1, 100000) AS i",
+             FROM generate_series(1, 1500) AS i",
             owner.user_id
         ),
         _ => format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
              INSERT INTO audit_events (id, organization_id, action, actor_user_id, context, occurred_at)
              SELECT randomblob(16), X'{}', CASE WHEN i % 10 = 0 THEN 'member.invited' ELSE 'project.created' END,
                     X'{}', '{{}}', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-' || i || ' seconds')
@@ -349,57 +343,6 @@ async fn a_filtered_page_over_100k_events_is_served_from_an_index() {
     app.db.execute_unprepared(&seed).await.unwrap();
     app.db.execute_unprepared("ANALYZE").await.unwrap();
 
-    let filters = [
-        AuditFilter::default(),
-        AuditFilter {
-            action: Some("member.invited".into()),
-            ..AuditFilter::default()
-        },
-        AuditFilter {
-            actor_id: Some(uuid::Uuid::parse_str(&owner.user_id).unwrap()),
-            ..AuditFilter::default()
-        },
-    ];
-    for filter in filters {
-        let statement = page_statement(backend, org_id, &filter, None, 21);
-        let explain = match backend {
-            DatabaseBackend::Postgres => format!("EXPLAIN {}", statement.sql),
-            _ => format!("EXPLAIN QUERY PLAN {}", statement.sql),
-        };
-        let rows = app
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                explain,
-                statement.values.map(|values| values.0).unwrap_or_default(),
-            ))
-            .await
-            .unwrap();
-        let plan: Vec<String> = rows
-            .iter()
-            .map(|row| match backend {
-                DatabaseBackend::Postgres => row.try_get::<String>("", "QUERY PLAN").unwrap(),
-                _ => row.try_get::<String>("", "detail").unwrap(),
-            })
-            .collect();
-        let plan = plan.join("\n");
-        assert!(
-            plan.contains("ix_audit_"),
-            "{filter:?} uses an audit index:\n{plan}"
-        );
-        assert!(
-            !plan.contains("Seq Scan on audit_events"),
-            "{filter:?} scans the table:\n{plan}"
-        );
-        assert!(
-            !plan.contains("SCAN audit_events\n") && !plan.ends_with("SCAN audit_events"),
-            "{filter:?}:\n{plan}"
-        );
-        assert!(
-            !plan.contains("USE TEMP B-TREE FOR ORDER BY") && !plan.contains("Sort"),
-            "{filter:?} sorts:\n{plan}"
-        );
-    }
     // And the API answers a filtered page from the seeded log.
     let page = log(&app, &owner, &org, json!({ "action": "member.invited" })).await;
     assert_eq!(page["nodes"].as_array().unwrap().len(), 100);

@@ -14,6 +14,7 @@ mod delivery;
 mod hardening;
 mod http_surface;
 mod invitation_page;
+mod invitation_sending;
 mod invitations;
 mod members;
 mod membership;

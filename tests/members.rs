@@ -168,93 +168,37 @@ async fn page_size_and_cursors_are_checked() {
     assert_eq!(cursor["errors"][0]["extensions"]["field"], "after");
 }
 
-/// A members page and the per-request role lookup are index-served in an organization of
-/// 20k members (seeded on PostgreSQL, where the planner weighs table sizes; SQLite's plan is
-/// checked as is). No timings.
+/// `memberCount` is the counter kept with every membership change, not a count of rows:
+/// rows seeded behind the repositories' back (on PostgreSQL) do not move it, while the
+/// page sees them. The EXPLAIN checks of these statements live in the persistence tests.
 #[tokio::test]
-async fn member_pages_and_role_lookups_are_served_from_indexes() {
-    use roster_persistence::memberships::{MemberFilter, page_statement};
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+async fn member_count_is_the_kept_counter_not_a_count_of_rows() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend};
 
     let app = TestApp::spawn().await;
     let owner = app.sign_in("owner@example.com").await;
     let org = app.create_org(&owner, "Huge Team").await;
     let other = app.create_org(&owner, "Other Team").await;
-    let org_id = uuid::Uuid::parse_str(&org).unwrap();
     let backend = app.db.get_database_backend();
     if backend == DatabaseBackend::Postgres {
         let seed = format!(
             "INSERT INTO organizations (id, slug, name, kind, plan, member_count, created_at, updated_at)
                SELECT ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, 'seed-' || i, 'Seed ' || i, 'PERSONAL', 'free', 1, now(), now()
-               FROM generate_series(1, 20000) AS i;
+               FROM generate_series(1, 300) AS i;
              INSERT INTO users (id, email, personal_organization_id, created_at)
                SELECT ('00000000-0000-7000-9000-' || lpad(i::text, 12, '0'))::uuid, 'seed' || i || '@example.com',
                       ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, now()
-               FROM generate_series(1, 20000) AS i;
+               FROM generate_series(1, 300) AS i;
              INSERT INTO memberships (id, organization_id, user_id, role, created_at)
                SELECT ('00000000-0000-7000-a000-' || lpad(i::text, 12, '0'))::uuid,
                       CASE WHEN i % 2 = 0 THEN '{org}' ELSE '{other}' END::uuid,
                       ('00000000-0000-7000-9000-' || lpad(i::text, 12, '0'))::uuid,
                       CASE WHEN i % 50 = 0 THEN 'ADMIN' ELSE 'MEMBER' END, now()
-               FROM generate_series(1, 20000) AS i;
+               FROM generate_series(1, 300) AS i;
              ANALYZE;"
         );
         app.db.execute_unprepared(&seed).await.unwrap();
     }
-    let db = &app.db;
-    let explain = |statement: Statement| {
-        let sql = match backend {
-            DatabaseBackend::Postgres => format!("EXPLAIN {}", statement.sql),
-            _ => format!("EXPLAIN QUERY PLAN {}", statement.sql),
-        };
-        let values = statement.values.map(|values| values.0).unwrap_or_default();
-        async move {
-            let rows = db
-                .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-                .await
-                .unwrap();
-            rows.iter()
-                .map(|row| match backend {
-                    DatabaseBackend::Postgres => row.try_get::<String>("", "QUERY PLAN").unwrap(),
-                    _ => row.try_get::<String>("", "detail").unwrap(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    };
-    for filter in [
-        MemberFilter::default(),
-        MemberFilter {
-            role: Some(Role::Admin),
-            search: None,
-        },
-    ] {
-        let plan = explain(page_statement(backend, org_id, &filter, None, 21)).await;
-        assert!(
-            plan.contains("Index") || plan.contains("INDEX"),
-            "{filter:?}:\n{plan}"
-        );
-        assert!(
-            !plan.contains("Seq Scan on memberships") && !plan.contains("Sort"),
-            "{filter:?}:\n{plan}"
-        );
-    }
-    // The per-request role check: one lookup on the unique (organization, user) index.
-    let lookup = Statement::from_sql_and_values(
-        backend,
-        match backend {
-            DatabaseBackend::Postgres => {
-                "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2"
-            }
-            _ => "SELECT role FROM memberships WHERE organization_id = ? AND user_id = ?",
-        },
-        [
-            org_id.into(),
-            uuid::Uuid::parse_str(&owner.user_id).unwrap().into(),
-        ],
-    );
-    let plan = explain(lookup).await;
-    assert!(plan.contains("ux_memberships_org_user"), "{plan}");
     // The API answers with the counter, not a count of rows.
     let body = app.gql(Some(&owner.token), "query($id: ID) { organization(id: $id) { memberCount members(first: 100) { pageInfo { hasNextPage } } } }", json!({ "id": org })).await;
     // Seeded rows bypass the counter on purpose: what the API reports is the kept counter.

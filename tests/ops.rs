@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, eventually};
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
@@ -83,27 +83,25 @@ async fn without_smtp_mail_lands_in_the_dev_mailbox_page() {
         json!({}),
     )
     .await;
-    let started = std::time::Instant::now();
-    let link = loop {
-        let page = app
-            .http
-            .get(format!("{}/dev/mailbox", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if let Some(start) = page.find("<a href=\"") {
+    let link = eventually(
+        "mail in the dev mailbox",
+        std::time::Duration::from_secs(20),
+        || async {
+            let page = app
+                .http
+                .get(format!("{}/dev/mailbox", app.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let start = page.find("<a href=\"")?;
             let rest = &page[start + 9..];
-            break rest[..rest.find('"').unwrap()].to_owned();
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "no mail in the dev mailbox"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+            Some(rest[..rest.find('"').unwrap()].to_owned())
+        },
+    )
+    .await;
     assert!(
         link.starts_with(&format!(
             "{}/auth/verify?token=rsi_",

@@ -2,24 +2,11 @@
 //! transient SMTP errors, given up on permanent ones, and never sent twice even when
 //! several workers (processes) share the database.
 
-use std::time::Duration;
-
 use roster_persistence::outbox;
 use serde_json::json;
 use test_support::SinkMode;
 
-use crate::support::{MAIL_TIMEOUT, TestApp};
-
-async fn wait_until<F: Fn() -> bool>(what: &str, condition: F) {
-    let started = std::time::Instant::now();
-    while !condition() {
-        assert!(
-            started.elapsed() < MAIL_TIMEOUT,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::support::{MAIL_TIMEOUT, TestApp, eventually};
 
 async fn request(app: &TestApp, email: &str) {
     let body = app
@@ -37,7 +24,10 @@ async fn transient_smtp_failures_are_retried_and_the_mail_arrives_once() {
     let app = TestApp::spawn().await;
     app.smtp.set_mode(SinkMode::TempFail);
     request(&app, "patient@example.com").await;
-    wait_until("two refused attempts", || app.smtp.refused() >= 2).await;
+    eventually("two refused attempts", MAIL_TIMEOUT, || async {
+        (app.smtp.refused() >= 2).then_some(())
+    })
+    .await;
     let (queued, sent, failed) = outbox::status_counts(&app.db).await.unwrap();
     assert_eq!((queued, sent, failed), (1, 0, 0));
 
@@ -46,7 +36,9 @@ async fn transient_smtp_failures_are_retried_and_the_mail_arrives_once() {
         .wait_for("patient@example.com", 1, MAIL_TIMEOUT)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once the row is settled nothing is left to send, so the sink holds every copy.
+    let rows = app.settled_outbox_to("patient@example.com").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
         app.smtp.received_by("patient@example.com").len(),
         1,
@@ -61,21 +53,21 @@ async fn permanent_smtp_failures_are_not_retried() {
     let app = TestApp::spawn().await;
     app.smtp.set_mode(SinkMode::Reject);
     request(&app, "bounced@example.com").await;
-    wait_until("one refused attempt", || app.smtp.refused() >= 1).await;
-    let started = std::time::Instant::now();
-    loop {
+    eventually("one refused attempt", MAIL_TIMEOUT, || async {
+        (app.smtp.refused() >= 1).then_some(())
+    })
+    .await;
+    eventually("the message marked failed", MAIL_TIMEOUT, || async {
         let (_, _, failed) = outbox::status_counts(&app.db).await.unwrap();
-        if failed == 1 {
-            break;
-        }
-        assert!(
-            started.elapsed() < MAIL_TIMEOUT,
-            "message never marked failed"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        (failed == 1).then_some(())
+    })
+    .await;
     app.smtp.set_mode(SinkMode::Accept);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A failed row is settled: nothing is queued for a second attempt, and the one attempt
+    // made is the one the sink refused.
+    let rows = app.settled_outbox_to("bounced@example.com").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("FAILED", 1));
     assert_eq!(app.smtp.refused(), 1, "no second attempt");
     assert!(app.smtp.received().is_empty());
 }
@@ -90,7 +82,13 @@ async fn an_unreachable_smtp_server_leaves_mail_queued_and_the_request_succeeds(
     let url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::spawn_with(&[("ROSTER_SMTP_URL", &url)]).await;
     request(&app, "offline@example.com").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The worker has tried (and failed to connect) without giving the message up.
+    let row = eventually("a failed connection attempt", MAIL_TIMEOUT, || async {
+        let rows = app.outbox_to("offline@example.com").await;
+        rows.into_iter().find(|row| row.attempts >= 1)
+    })
+    .await;
+    assert_eq!(row.status, "QUEUED", "{row:?}");
     let (queued, sent, failed) = outbox::status_counts(&app.db).await.unwrap();
     assert_eq!((queued, sent, failed), (1, 0, 0));
 }
@@ -117,7 +115,10 @@ async fn several_workers_on_one_database_never_send_a_message_twice() {
     for address in &addresses {
         app.smtp.wait_for(address, 5, MAIL_TIMEOUT).await.unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    for address in &addresses {
+        let rows = app.settled_outbox_to(address).await;
+        assert_eq!(rows.len(), 5, "{address}: {rows:?}");
+    }
     assert_eq!(app.smtp.received().len(), 30, "30 messages, each sent once");
     for (stop, worker) in stops {
         stop.send(true).unwrap();

@@ -204,7 +204,8 @@ async fn twenty_concurrent_invites_of_case_variants_make_one_invitation_and_one_
         assert_eq!(ids.len(), 1, "one invitation");
         let email = format!("case{round}@example.com");
         let mails = app.smtp.wait_for(&email, 1, MAIL_TIMEOUT).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let rows = app.settled_outbox_to(&email).await;
+        assert_eq!(rows.len(), 1, "one mail queued: {rows:?}");
         assert_eq!(app.smtp.received_by(&email).len(), 1, "one mail");
         let list = app
             .gql(

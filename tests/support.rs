@@ -1,19 +1,57 @@
 //! `TestApp`: one server per test with its own database, SMTP sink and movable clock, plus
 //! helpers that sign users in through the real mailed link.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use roster_domain::Role;
 use roster_gateway::{Config, Running};
 use roster_persistence::DatabaseConnection;
 use roster_service::OffsetClock;
+use sea_orm::{ConnectionTrait as _, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 use test_support::{SmtpSink, TestDb};
 use uuid::Uuid;
 
 /// How long tests wait for mail before failing.
 pub const MAIL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Polls `check` until it yields `Some` and returns that value, or panics naming `what`
+/// once `timeout` has passed. The one way tests wait for something asynchronous (the
+/// delivery worker, a background job): bounded, and never a fixed sleep.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One outbox row as tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+}
+
+impl OutboxRow {
+    /// Sent or given up: the worker will not touch it again.
+    pub fn settled(&self) -> bool {
+        self.status != "QUEUED"
+    }
+}
 
 pub struct TestApp {
     pub base: String,
@@ -227,6 +265,50 @@ impl TestApp {
         )
         .await
         .expect("add member");
+    }
+
+    /// The outbox rows addressed to `recipient`, oldest first. Raw SQL on the fixture
+    /// connection: a test that proves "no mail" asserts that nothing was queued, which
+    /// holds at once after the response, instead of sleeping and hoping the worker ran.
+    pub async fn outbox_to(&self, recipient: &str) -> Vec<OutboxRow> {
+        let backend = self.db.get_database_backend();
+        let placeholder = if backend == DatabaseBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        };
+        let sql = format!(
+            "SELECT kind, status, attempts FROM outbox WHERE recipient = {placeholder} ORDER BY id"
+        );
+        self.db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [recipient.into()],
+            ))
+            .await
+            .expect("outbox rows")
+            .into_iter()
+            .map(|row| OutboxRow {
+                kind: row.try_get("", "kind").expect("kind"),
+                status: row.try_get("", "status").expect("status"),
+                attempts: row.try_get("", "attempts").expect("attempts"),
+            })
+            .collect()
+    }
+
+    /// Waits until every outbox row addressed to `recipient` is settled (sent or failed)
+    /// and returns them; after that the SMTP sink holds everything that will ever arrive.
+    pub async fn settled_outbox_to(&self, recipient: &str) -> Vec<OutboxRow> {
+        eventually(
+            &format!("the outbox rows to {recipient} to settle"),
+            MAIL_TIMEOUT,
+            || async {
+                let rows = self.outbox_to(recipient).await;
+                rows.iter().all(OutboxRow::settled).then_some(rows)
+            },
+        )
+        .await
     }
 
     /// The audit actions stored for `org`, oldest first.

@@ -4,12 +4,18 @@
 //! line in `from_lookup` and one README row. Database and SMTP URLs may carry passwords:
 //! they are secrets, and `Debug` prints them redacted.
 
+mod env;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+
+use env::{
+    Env, days, flag, ip_list, is_loopback_url, millis, minutes, parse, public_url, seconds, secret,
+    text,
+};
 
 /// Everything `roster` needs to start.
 #[derive(Debug, Clone, Default)]
@@ -335,103 +341,6 @@ impl Config {
     pub fn database_url(&self) -> &str {
         self.database.url.expose_secret()
     }
-}
-
-/// A lookup that treats blank values as unset.
-struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
-
-impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
-    /// Replaces `field` with the parsed value of `name` when it is set.
-    fn read<T>(
-        &self,
-        name: &'static str,
-        field: &mut T,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Result<(), ConfigError> {
-        let Some(raw) = (self.0)(name).filter(|value| !value.trim().is_empty()) else {
-            return Ok(());
-        };
-        *field = parse(raw.trim()).map_err(|reason| ConfigError { name, reason })?;
-        Ok(())
-    }
-}
-
-fn parse<T: FromStr>(raw: &str) -> Result<T, String>
-where
-    T::Err: std::fmt::Display,
-{
-    raw.parse().map_err(|err: T::Err| err.to_string())
-}
-
-/// `1`/`true`/`yes` or `0`/`false`/`no`.
-fn flag(raw: &str) -> Result<bool, String> {
-    match raw.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" => Ok(true),
-        "0" | "false" | "no" => Ok(false),
-        _ => Err("must be 1 or 0 (true or false)".into()),
-    }
-}
-
-/// Whether `url`'s host is `localhost` or a loopback address.
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
-        None => authority
-            .rsplit_once(':')
-            .map_or(authority, |(host, _)| host),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-fn text(raw: &str) -> Result<String, String> {
-    Ok(raw.to_owned())
-}
-
-fn secret(raw: &str) -> Result<SecretString, String> {
-    Ok(SecretString::from(raw.to_owned()))
-}
-
-fn public_url(raw: &str) -> Result<Option<String>, String> {
-    if !(raw.starts_with("http://") || raw.starts_with("https://")) {
-        return Err("must start with http:// or https://".into());
-    }
-    Ok(Some(raw.trim_end_matches('/').to_owned()))
-}
-
-fn ip_list(raw: &str) -> Result<Vec<IpAddr>, String> {
-    raw.split(',')
-        .map(|ip| {
-            ip.trim()
-                .parse()
-                .map_err(|_| format!("`{}` is not an IP address", ip.trim()))
-        })
-        .collect()
-}
-
-fn millis(raw: &str) -> Result<Duration, String> {
-    parse::<u64>(raw).map(Duration::from_millis)
-}
-
-/// A whole, non-negative number of `unit`s as a duration; negative or absurd values are
-/// refused rather than turned into lifetimes in the past.
-fn whole(raw: &str, unit: fn(i64) -> chrono::Duration) -> Result<chrono::Duration, String> {
-    let count = parse::<u32>(raw).map_err(|err| format!("{err} (a whole number >= 0)"))?;
-    Ok(unit(i64::from(count)))
-}
-
-fn seconds(raw: &str) -> Result<chrono::Duration, String> {
-    whole(raw, chrono::Duration::seconds)
-}
-
-fn minutes(raw: &str) -> Result<chrono::Duration, String> {
-    whole(raw, chrono::Duration::minutes)
-}
-
-fn days(raw: &str) -> Result<chrono::Duration, String> {
-    whole(raw, chrono::Duration::days)
 }
 
 #[cfg(test)]

@@ -1,0 +1,13 @@
+//! Repository tests on a real database (`TestDb`: SQLite by default, PostgreSQL when
+//! `ROSTER_TEST_DATABASE_URL` is set), migrated by `roster_persistence::migrate`. Paging,
+//! filters and constraint classification are persistence facts, so they are pinned here,
+//! where a failure points at its cause, rather than three layers up in an HTTP test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod support;
+
+mod audit;
+mod constraints;
+mod explain;
+mod members;
