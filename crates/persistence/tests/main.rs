@@ -11,3 +11,4 @@ mod audit;
 mod constraints;
 mod explain;
 mod members;
+mod outbox;

@@ -7,4 +7,5 @@
 
 mod support;
 
+mod policy;
 mod rules;
