@@ -1,6 +1,7 @@
 //! API keys: shown once, stored as a hash, bound to their organization with their role,
 //! refused on person-only operations, killed at once by regenerate and delete.
 
+use roster_domain::AuditAction;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, code};
@@ -228,10 +229,10 @@ async fn regenerating_and_deleting_kill_the_old_secret_at_once() {
     let actions = app.audit_actions(&org).await;
     assert!(
         actions.ends_with(&[
-            "api_key.created".into(),
-            "api_key.regenerated".into(),
-            "api_key.renamed".into(),
-            "api_key.deleted".into()
+            AuditAction::ApiKeyCreated,
+            AuditAction::ApiKeyRegenerated,
+            AuditAction::ApiKeyRenamed,
+            AuditAction::ApiKeyDeleted
         ]),
         "{actions:?}"
     );

@@ -3,6 +3,7 @@
 //! at 100k events (EXPLAIN).
 
 use chrono::Duration;
+use roster_domain::AuditAction;
 use serde_json::{Value, json};
 
 use crate::support::{SignedIn, TestApp, code, eventually};
@@ -22,12 +23,12 @@ async fn log(app: &TestApp, user: &SignedIn, org: &str, filter: Value) -> Value 
     body["data"]["organization"]["auditLog"].clone()
 }
 
-fn actions(page: &Value) -> Vec<String> {
+fn actions(page: &Value) -> Vec<AuditAction> {
     page["nodes"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["action"].as_str().unwrap().to_owned())
+        .map(|n| AuditAction::parse(n["action"].as_str().unwrap()).unwrap())
         .collect()
 }
 
@@ -52,13 +53,13 @@ async fn events_record_actor_target_ip_agent_and_context_and_filters_narrow_them
     assert_eq!(
         actions(&all),
         [
-            "project.renamed",
-            "api_key.created",
-            "project.created",
-            "project.created",
-            "invitation.accepted",
-            "member.invited",
-            "organization.created"
+            AuditAction::ProjectRenamed,
+            AuditAction::ApiKeyCreated,
+            AuditAction::ProjectCreated,
+            AuditAction::ProjectCreated,
+            AuditAction::InvitationAccepted,
+            AuditAction::MemberInvited,
+            AuditAction::OrganizationCreated
         ],
         "newest first, readable by a member"
     );
@@ -79,29 +80,39 @@ async fn events_record_actor_target_ip_agent_and_context_and_filters_narrow_them
     let by_member = log(&app, &owner, &org, json!({ "actorId": member.user_id })).await;
     assert_eq!(
         actions(&by_member),
-        ["project.created", "invitation.accepted"]
+        [AuditAction::ProjectCreated, AuditAction::InvitationAccepted]
     );
     let by_key = log(&app, &owner, &org, json!({ "actorId": key_id })).await;
-    assert_eq!(actions(&by_key), ["project.renamed"]);
-    let by_action = log(&app, &owner, &org, json!({ "action": "project.created" })).await;
+    assert_eq!(actions(&by_key), [AuditAction::ProjectRenamed]);
+    let by_action = log(
+        &app,
+        &owner,
+        &org,
+        json!({ "action": AuditAction::ProjectCreated.as_str() }),
+    )
+    .await;
     assert_eq!(by_action["totalCount"], 2);
     let by_project = log(&app, &owner, &org, json!({ "projectId": api })).await;
     assert_eq!(
         actions(&by_project),
-        ["project.renamed", "api_key.created", "project.created"]
+        [
+            AuditAction::ProjectRenamed,
+            AuditAction::ApiKeyCreated,
+            AuditAction::ProjectCreated
+        ]
     );
     let combined = log(
         &app,
         &owner,
         &org,
-        json!({ "projectId": api, "action": "project.created" }),
+        json!({ "projectId": api, "action": AuditAction::ProjectCreated.as_str() }),
     )
     .await;
     assert_eq!(combined["totalCount"], 1);
 
     let newest = all["nodes"][0]["occurredAt"].as_str().unwrap();
     let since = log(&app, &owner, &org, json!({ "since": newest })).await;
-    assert!(actions(&since).contains(&"project.renamed".to_owned()));
+    assert!(actions(&since).contains(&AuditAction::ProjectRenamed));
     let until = log(
         &app,
         &owner,
@@ -144,7 +155,13 @@ async fn a_removed_members_events_keep_their_email() {
         events["nodes"][0]["actorEmail"], "leaver@example.com",
         "{events}"
     );
-    let removed = log(&app, &owner, &org, json!({ "action": "member.removed" })).await;
+    let removed = log(
+        &app,
+        &owner,
+        &org,
+        json!({ "action": AuditAction::MemberRemoved.as_str() }),
+    )
+    .await;
     assert_eq!(
         removed["nodes"][0]["context"]["email"],
         "leaver@example.com"
@@ -276,7 +293,7 @@ async fn retention_is_an_admin_setting_and_pruning_removes_only_old_events() {
     let after = log(&app, &owner, &org, Value::Null).await;
     assert_eq!(
         actions(&after),
-        ["project.created"],
+        [AuditAction::ProjectCreated],
         "only the recent event is left"
     );
     let forever = log(&app, &owner, &keep_forever, Value::Null).await;
@@ -344,7 +361,13 @@ async fn a_filtered_page_of_seeded_events_comes_through_the_api() {
     app.db.execute_unprepared("ANALYZE").await.unwrap();
 
     // And the API answers a filtered page from the seeded log.
-    let page = log(&app, &owner, &org, json!({ "action": "member.invited" })).await;
+    let page = log(
+        &app,
+        &owner,
+        &org,
+        json!({ "action": AuditAction::MemberInvited.as_str() }),
+    )
+    .await;
     assert_eq!(page["nodes"].as_array().unwrap().len(), 100);
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
 }

@@ -3,6 +3,7 @@
 //! and an SMTP outage that delays the mail without losing or doubling it.
 
 use chrono::Duration;
+use roster_domain::AuditAction;
 use serde_json::json;
 use test_support::SinkMode;
 
@@ -41,7 +42,7 @@ async fn the_invitation_mail_names_org_inviter_and_role_and_links_alone_on_a_lin
     assert!(links[0].starts_with(&format!("{}/invitations/rsv_", app.config.public_url())));
     assert_eq!(
         app.audit_actions(&org).await,
-        ["organization.created", "member.invited"]
+        [AuditAction::OrganizationCreated, AuditAction::MemberInvited]
     );
 
     // Delivery is reported to admins once the worker has sent it.

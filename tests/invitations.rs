@@ -4,6 +4,7 @@
 //! `invitation_sending.rs`.
 
 use chrono::Duration;
+use roster_domain::AuditAction;
 use serde_json::{Value, json};
 
 use crate::support::{MAIL_TIMEOUT, TestApp, code, invitation_token};
@@ -69,10 +70,7 @@ async fn accepting_by_token_while_signed_out_signs_the_invitee_in() {
     let preview = app.gql(None, PREVIEW, json!({ "t": token })).await;
     assert_eq!(preview["data"]["invitationPreview"]["status"], "ACCEPTED");
     let actions = app.audit_actions(&org).await;
-    assert_eq!(
-        actions.last().map(String::as_str),
-        Some("invitation.accepted")
-    );
+    assert_eq!(actions.last(), Some(&AuditAction::InvitationAccepted));
 }
 
 #[tokio::test]
@@ -134,8 +132,8 @@ async fn a_signed_in_invitee_sees_pending_invitations_and_accepts_by_id() {
         .await;
     assert_eq!(count["data"]["viewer"]["pendingInvitationCount"], 0);
     assert_eq!(
-        app.audit_actions(&second).await.last().map(String::as_str),
-        Some("invitation.declined")
+        app.audit_actions(&second).await.last(),
+        Some(&AuditAction::InvitationDeclined)
     );
 
     // By id, only the invitee can even see it.
@@ -279,6 +277,10 @@ async fn revoking_kills_the_link_and_resending_replaces_it() {
     let actions = app.audit_actions(&org).await;
     assert_eq!(
         &actions[1..],
-        ["member.invited", "invitation.resent", "invitation.revoked"]
+        [
+            AuditAction::MemberInvited,
+            AuditAction::InvitationResent,
+            AuditAction::InvitationRevoked
+        ]
     );
 }

@@ -1,6 +1,7 @@
 //! Managing members: role changes, removal, leaving, ownership transfer, and the rules on
 //! top of the role table. A removed or demoted member is refused on the very next request.
 
+use roster_domain::AuditAction;
 use serde_json::{Value, json};
 
 use crate::support::{SignedIn, TestApp, code};
@@ -65,7 +66,7 @@ async fn admins_manage_roles_below_owner_and_only_owners_touch_owner() {
     assert_eq!(
         events
             .iter()
-            .filter(|a| *a == "member.role_changed")
+            .filter(|a| **a == AuditAction::MemberRoleChanged)
             .count(),
         2
     );
@@ -161,8 +162,8 @@ async fn removal_follows_the_rules_and_takes_effect_at_once() {
         .await;
     assert_eq!(code(&body), "NOT_FOUND");
     assert_eq!(
-        app.audit_actions(&t.org).await.last().map(String::as_str),
-        Some("member.removed")
+        app.audit_actions(&t.org).await.last(),
+        Some(&AuditAction::MemberRemoved)
     );
 }
 
@@ -191,8 +192,8 @@ async fn members_leave_but_not_the_last_owner_nor_a_personal_org() {
         .await;
     assert_eq!(body["data"]["organization"], Value::Null);
     assert_eq!(
-        app.audit_actions(&t.org).await.last().map(String::as_str),
-        Some("member.left")
+        app.audit_actions(&t.org).await.last(),
+        Some(&AuditAction::MemberLeft)
     );
     // With a second owner, the first may leave.
     change(&app, &t.owner, &t.org, &t.admin, "OWNER").await;
@@ -257,7 +258,7 @@ async fn transferring_ownership_swaps_roles_atomically() {
         .await;
     assert_eq!(code(&body), "FORBIDDEN", "the old owner is an admin now");
     assert_eq!(
-        app.audit_actions(&t.org).await.last().map(String::as_str),
-        Some("ownership.transferred")
+        app.audit_actions(&t.org).await.last(),
+        Some(&AuditAction::OwnershipTransferred)
     );
 }

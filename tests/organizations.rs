@@ -1,6 +1,7 @@
 //! Organizations: creation and slug rules, renaming, visibility to non-members,
 //! switching the active organization, deletion.
 
+use roster_domain::AuditAction;
 use roster_domain::Role;
 use serde_json::{Value, json};
 
@@ -57,7 +58,10 @@ async fn creating_a_team_org_makes_the_creator_its_owner() {
     assert_eq!(again["data"]["organization"]["avatarUrl"], org["avatarUrl"]);
 
     let id = org["id"].as_str().unwrap();
-    assert_eq!(app.audit_actions(id).await, ["organization.created"]);
+    assert_eq!(
+        app.audit_actions(id).await,
+        [AuditAction::OrganizationCreated]
+    );
 }
 
 #[tokio::test]
@@ -173,7 +177,13 @@ async fn admins_rename_and_reslug_members_below_admin_are_forbidden() {
     assert_eq!(code(&body), "BAD_USER_INPUT");
 
     let actions = app.audit_actions(&org).await;
-    assert_eq!(actions, ["organization.created", "organization.updated"]);
+    assert_eq!(
+        actions,
+        [
+            AuditAction::OrganizationCreated,
+            AuditAction::OrganizationUpdated
+        ]
+    );
     let by_slug = app
         .gql(
             Some(&member.token),

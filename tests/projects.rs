@@ -1,5 +1,6 @@
 //! Projects: names unique per organization (any case), role-gated changes, paging, audit.
 
+use roster_domain::AuditAction;
 use serde_json::json;
 
 use crate::support::{TestApp, code};
@@ -140,9 +141,9 @@ async fn members_create_and_rename_admins_delete_viewers_read() {
     let actions = app.audit_actions(&org).await;
     assert!(
         actions.ends_with(&[
-            "project.created".to_owned(),
-            "member.removed".to_owned(),
-            "project.deleted".to_owned()
+            AuditAction::ProjectCreated,
+            AuditAction::MemberRemoved,
+            AuditAction::ProjectDeleted
         ]),
         "{actions:?}"
     );

@@ -2,6 +2,7 @@
 //! single use, expiry, the per-address rate limit, sign-out, and the browser page.
 
 use chrono::Duration;
+use roster_domain::AuditAction;
 use serde_json::json;
 
 use crate::support::{MAIL_TIMEOUT, TestApp, code};
@@ -26,7 +27,10 @@ async fn first_sign_in_creates_the_user_and_a_personal_organization() {
     assert_eq!(mail.links().len(), 1, "the link stands alone on one line");
 
     let actions = app.audit_actions(&user.personal_org_id).await;
-    assert_eq!(actions, ["organization.created", "user.signed_in"]);
+    assert_eq!(
+        actions,
+        [AuditAction::OrganizationCreated, AuditAction::UserSignedIn]
+    );
 }
 
 #[tokio::test]
@@ -38,7 +42,13 @@ async fn addresses_match_case_insensitively_and_a_second_sign_in_finds_the_same_
     assert_eq!(first.personal_org_id, second.personal_org_id);
     assert_ne!(first.token, second.token);
     let actions = app.audit_actions(&first.personal_org_id).await;
-    assert_eq!(actions.iter().filter(|a| *a == "user.signed_in").count(), 2);
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == AuditAction::UserSignedIn)
+            .count(),
+        2
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use roster_domain::Role;
+use roster_domain::{AuditAction, Role};
 use roster_gateway::{Config, Running};
 use roster_persistence::DatabaseConnection;
 use roster_service::OffsetClock;
@@ -312,10 +312,28 @@ impl TestApp {
     }
 
     /// The audit actions stored for `org`, oldest first.
-    pub async fn audit_actions(&self, org: &str) -> Vec<String> {
-        roster_persistence::audit::actions_for_organization(&self.db, Uuid::parse_str(org).unwrap())
+    pub async fn audit_actions(&self, org: &str) -> Vec<AuditAction> {
+        let backend = self.db.get_database_backend();
+        let sql = if backend == sea_orm::DatabaseBackend::Postgres {
+            "SELECT action FROM audit_events WHERE organization_id = $1 ORDER BY id"
+        } else {
+            "SELECT action FROM audit_events WHERE organization_id = ? ORDER BY id"
+        };
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                sql,
+                [Uuid::parse_str(org).unwrap().into()],
+            ))
             .await
-            .unwrap()
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("", "action").unwrap();
+                AuditAction::parse(&action).unwrap()
+            })
+            .collect()
     }
 }
 

@@ -53,25 +53,6 @@ pub async fn append<C: ConnectionTrait>(db: &C, event: NewAuditEvent) -> RepoRes
     Ok(id)
 }
 
-/// The actions recorded for an organization, oldest first (used by tests and tooling).
-///
-/// # Errors
-/// `RepoError::Db` on database failure.
-pub async fn actions_for_organization<C: ConnectionTrait>(
-    db: &C,
-    organization_id: Uuid,
-) -> RepoResult<Vec<String>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    Ok(audit_events::Entity::find()
-        .filter(audit_events::Column::OrganizationId.eq(organization_id))
-        .order_by_asc(audit_events::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|event| event.action)
-        .collect())
-}
-
 /// Narrows an organization's audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
