@@ -3,6 +3,7 @@
 //! The backend is SQLite unless `ROSTER_TEST_DATABASE_URL` points at PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(unreachable_pub, reason = "test modules share helpers with `pub`")]
 
 mod support;
 

@@ -5,6 +5,11 @@
 //! Migrations are frozen history: they never import entities, and a landed migration is
 //! never edited (add a new one instead).
 
+#![expect(
+    unreachable_pub,
+    reason = "each migration exports `Migration` by sea-orm-migration's convention, and landed migrations are never edited"
+)]
+
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_foundation;

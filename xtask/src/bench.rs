@@ -11,14 +11,14 @@ use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde_json::{Value, json};
 
 /// Bench settings from the command line.
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     pub database_url: Option<String>,
     pub members: u64,
     pub requests: usize,
     pub concurrency: usize,
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
     let database_url = args.database_url.clone().unwrap_or_else(|| {
         format!(

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 /// The longest a source file may grow before it must be split.
-pub const MAX_LINES: usize = 500;
+pub(crate) const MAX_LINES: usize = 500;
 
 /// The folders, relative to the repository root, whose `.rs` files are checked.
 const SOURCE_ROOTS: [&str; 4] = ["crates", "migrations", "xtask", "tests"];
@@ -34,7 +34,7 @@ const SPEC_WORD: &str = "SPEC";
 
 /// One broken rule: where it is and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Relative to the repository root.
     pub path: PathBuf,
     /// 1-based.
@@ -51,7 +51,7 @@ impl fmt::Display for Finding {
 /// Runs every check and prints the findings, one `file:line: what to do` per line. Exits
 /// with status 1 when there is any, rather than returning an error, so the output stays the
 /// list of findings and no backtrace is appended to it.
-pub fn run(root: &Path) -> anyhow::Result<()> {
+pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     let findings = check(root)?;
     for finding in &findings {
         println!("{finding}");
@@ -70,7 +70,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 /// # Errors
 /// When a file cannot be read or a manifest is not valid TOML; a rule broken in readable
 /// files is a finding, not an error.
-pub fn check(root: &Path) -> anyhow::Result<Vec<Finding>> {
+pub(crate) fn check(root: &Path) -> anyhow::Result<Vec<Finding>> {
     let mut findings = dependencies::check(root)?;
     for file in source_files(root)? {
         let text = std::fs::read_to_string(root.join(&file))

@@ -26,7 +26,7 @@ use crate::app::AppState;
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route with its middleware.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))

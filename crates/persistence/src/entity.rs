@@ -1,6 +1,11 @@
 //! sea-orm entities, one per table. They never leave this crate: repositories convert
 //! them into domain types.
 
+#![expect(
+    unreachable_pub,
+    reason = "sea-orm's derives generate public items; this module is private to the crate"
+)]
+
 pub mod api_keys;
 pub mod audit_events;
 pub mod invitations;

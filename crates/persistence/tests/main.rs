@@ -4,6 +4,7 @@
 //! where a failure points at its cause, rather than three layers up in an HTTP test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(unreachable_pub, reason = "test modules share helpers with `pub`")]
 
 mod support;
 

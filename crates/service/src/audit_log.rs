@@ -15,7 +15,7 @@ use crate::principal::{Principal, require};
 use crate::{RequestContext, Roster};
 
 /// How many events one prune statement deletes at most.
-pub const PRUNE_BATCH: u64 = 1000;
+pub(crate) const PRUNE_BATCH: u64 = 1000;
 
 /// A page of audit events, newest first.
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 //! HTTP suite covers the API, these pin rules at the layer that decides them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(unreachable_pub, reason = "test modules share helpers with `pub`")]
 
 mod support;
 

@@ -22,7 +22,7 @@ use sha2::{Digest as _, Sha256};
 use tempfile::TempDir;
 
 /// The environment variable that switches the suites to PostgreSQL.
-pub const POSTGRES_ENV: &str = "ROSTER_TEST_DATABASE_URL";
+pub(crate) const POSTGRES_ENV: &str = "ROSTER_TEST_DATABASE_URL";
 
 static ANNOUNCE: Once = Once::new();
 

@@ -63,7 +63,7 @@ impl From<roster_domain::DeliveryStatus> for DeliveryStatus {
 }
 
 /// The newest invitation mail's delivery.
-pub struct DeliveryObject {
+pub(super) struct DeliveryObject {
     status: DeliveryStatus,
     attempts: i32,
     last_error: Option<String>,
@@ -83,7 +83,7 @@ impl DeliveryObject {
 }
 
 /// An invitation to join an organization.
-pub struct InvitationObject(pub InvitationView);
+pub(super) struct InvitationObject(pub InvitationView);
 
 #[Object(name = "Invitation")]
 impl InvitationObject {
@@ -144,7 +144,7 @@ impl InvitationObject {
 }
 
 /// What the public landing page shows for an invitation token.
-pub struct InvitationPreview(pub InvitationView);
+pub(super) struct InvitationPreview(pub InvitationView);
 
 #[Object]
 impl InvitationPreview {
@@ -166,7 +166,7 @@ impl InvitationPreview {
 }
 
 /// The result of accepting an invitation.
-pub struct AcceptInvitationPayload(pub Accepted);
+pub(super) struct AcceptInvitationPayload(pub Accepted);
 
 #[Object]
 impl AcceptInvitationPayload {
@@ -183,7 +183,7 @@ impl AcceptInvitationPayload {
 }
 
 /// `totalCount` of an organization's invitations.
-pub struct InvitationTotal {
+pub(super) struct InvitationTotal {
     pub organization_id: uuid::Uuid,
     pub status: Option<InvitationStatus>,
 }

@@ -11,7 +11,7 @@ use super::{actor, optional_actor, origin, parse_id, principal, roster};
 
 /// Invitation and membership mutations.
 #[derive(Default)]
-pub struct MembershipMutation;
+pub(super) struct MembershipMutation;
 
 /// Exactly one of `id` and `token`.
 fn reference<'a>(

@@ -16,7 +16,7 @@ pub struct Mutation(
 
 /// Sign-in and organization mutations.
 #[derive(Default)]
-pub struct IdentityMutation;
+pub(super) struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {

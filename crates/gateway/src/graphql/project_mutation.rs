@@ -11,7 +11,7 @@ use super::{origin, parse_id, principal, roster};
 
 /// Project, key and retention mutations.
 #[derive(Default)]
-pub struct ProjectMutation;
+pub(super) struct ProjectMutation;
 
 fn project(project: Project) -> ProjectObject {
     ProjectObject {

@@ -10,7 +10,7 @@ use super::types::{GqlRole, UserObject};
 use super::{parse_id, principal, roster};
 
 /// A project and (when selected) its keys, loaded for a whole page at once.
-pub struct ProjectObject {
+pub(super) struct ProjectObject {
     pub project: Project,
     pub api_keys: Option<Vec<ApiKeyView>>,
 }
@@ -46,7 +46,7 @@ impl ProjectObject {
 }
 
 /// An API key as shown after creation: never the secret.
-pub struct ApiKeyObject(pub ApiKeyView);
+pub(super) struct ApiKeyObject(pub ApiKeyView);
 
 #[Object(name = "ApiKey")]
 impl ApiKeyObject {
@@ -77,7 +77,7 @@ impl ApiKeyObject {
 }
 
 /// A new key and its secret, shown this once.
-pub struct CreatedApiKeyObject {
+pub(super) struct CreatedApiKeyObject {
     pub created: CreatedApiKey,
     pub view: ApiKeyView,
 }
@@ -94,7 +94,7 @@ impl CreatedApiKeyObject {
 }
 
 /// One audit log entry.
-pub struct AuditEventObject(pub AuditEvent);
+pub(super) struct AuditEventObject(pub AuditEvent);
 
 #[Object(name = "AuditEvent")]
 impl AuditEventObject {
@@ -149,7 +149,7 @@ impl AuditEventObject {
 
 /// Narrows the audit log; every field is optional and they combine.
 #[derive(InputObject, Default)]
-pub struct AuditLogFilter {
+pub(super) struct AuditLogFilter {
     pub actor_id: Option<ID>,
     pub action: Option<String>,
     pub project_id: Option<ID>,
@@ -180,7 +180,7 @@ impl AuditLogFilter {
 }
 
 /// `totalCount` of projects.
-pub struct ProjectTotal(pub uuid::Uuid);
+pub(super) struct ProjectTotal(pub uuid::Uuid);
 
 #[Object]
 impl ProjectTotal {
@@ -193,7 +193,7 @@ impl ProjectTotal {
 }
 
 /// `totalCount` of an audit log listing.
-pub struct AuditTotal {
+pub(super) struct AuditTotal {
     pub organization_id: uuid::Uuid,
     pub filter: AuditFilter,
 }

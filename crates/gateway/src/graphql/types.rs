@@ -62,7 +62,7 @@ impl From<OrganizationKind> for GqlOrganizationKind {
 }
 
 /// A person.
-pub struct UserObject(pub User);
+pub(super) struct UserObject(pub User);
 
 #[Object(name = "User")]
 impl UserObject {
@@ -78,7 +78,7 @@ impl UserObject {
 }
 
 /// A new session; `token` goes in `Authorization: Bearer`.
-pub struct SessionObject(pub SignedIn);
+pub(super) struct SessionObject(pub SignedIn);
 
 #[Object(name = "Session")]
 impl SessionObject {
@@ -94,7 +94,7 @@ impl SessionObject {
 }
 
 /// A member of an organization.
-pub struct MemberObject(pub Member);
+pub(super) struct MemberObject(pub Member);
 
 #[Object(name = "Member")]
 impl MemberObject {
@@ -111,7 +111,7 @@ impl MemberObject {
 
 /// `totalCount` of a member listing: computed only when selected (and read from the
 /// organization's counter when the listing is unfiltered).
-pub struct MemberTotal {
+pub(super) struct MemberTotal {
     organization_id: uuid::Uuid,
     filter: MemberFilter,
 }
@@ -127,7 +127,7 @@ impl MemberTotal {
 }
 
 /// An organization as the caller sees it.
-pub struct OrganizationObject(pub OrganizationView);
+pub(super) struct OrganizationObject(pub OrganizationView);
 
 #[Object(name = "Organization")]
 impl OrganizationObject {
@@ -328,7 +328,7 @@ impl OrganizationObject {
 }
 
 /// `totalCount` of the caller's organizations.
-pub struct OrganizationTotal;
+pub(super) struct OrganizationTotal;
 
 #[Object]
 impl OrganizationTotal {
@@ -338,7 +338,7 @@ impl OrganizationTotal {
 }
 
 /// The signed-in caller.
-pub struct Viewer;
+pub(super) struct Viewer;
 
 #[Object]
 impl Viewer {

@@ -22,7 +22,7 @@ use crate::graphql::{RequestScope, count_aliases, nul_in_document, nul_in_variab
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// `POST /graphql`.
-pub async fn post(
+pub(super) async fn post(
     State(state): State<AppState>,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -85,14 +85,14 @@ pub async fn post(
 /// Query parameters of `GET /graphql`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GetParams {
+pub(super) struct GetParams {
     query: Option<String>,
     operation_name: Option<String>,
     variables: Option<String>,
 }
 
 /// `GET /graphql`: GraphiQL for browsers, or a query (never a mutation) in the URL.
-pub async fn get(
+pub(super) async fn get(
     State(state): State<AppState>,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,

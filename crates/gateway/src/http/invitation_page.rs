@@ -46,14 +46,14 @@ struct JoinedPage<'a> {
 
 /// The forms' body.
 #[derive(Debug, Deserialize)]
-pub struct CsrfForm {
+pub(super) struct CsrfForm {
     csrf: String,
 }
 
 const PURPOSE: &str = "invitation";
 
 /// `GET /invitations/{token}`.
-pub async fn show(
+pub(super) async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -113,7 +113,7 @@ fn page(
 }
 
 /// `POST /invitations/{token}/accept`.
-pub async fn accept(
+pub(super) async fn accept(
     State(state): State<AppState>,
     Path(token): Path<String>,
     peer: ConnectInfo<SocketAddr>,
@@ -155,7 +155,7 @@ pub async fn accept(
 }
 
 /// `POST /invitations/{token}/decline`.
-pub async fn decline(
+pub(super) async fn decline(
     State(state): State<AppState>,
     Path(token): Path<String>,
     peer: ConnectInfo<SocketAddr>,
@@ -187,7 +187,7 @@ pub async fn decline(
 }
 
 /// `POST /invitations/{token}/switch`: signs out of the page's session, back to the page.
-pub async fn switch(
+pub(super) async fn switch(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,

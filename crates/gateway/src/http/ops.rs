@@ -13,12 +13,12 @@ use super::json_error;
 use crate::app::AppState;
 
 /// `GET /healthz`: the process is up.
-pub async fn healthz() -> &'static str {
+pub(super) async fn healthz() -> &'static str {
     "ok"
 }
 
 /// `GET /readyz`: the database answers and every migration is applied.
-pub async fn readyz(State(state): State<AppState>) -> Response {
+pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     match state.roster.readiness().await {
         Ok(true) => (StatusCode::OK, "ready").into_response(),
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
@@ -31,7 +31,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text format; only with the bearer token when
 /// `ROSTER_METRICS_TOKEN` is set (compared in constant time).
-pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(expected) = &state.config.http.metrics_token {
         let presented = headers
             .get(header::AUTHORIZATION)
@@ -72,7 +72,7 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
 }
 
 /// What a panicking handler answers: a masked `INTERNAL` error (details in the log).
-pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
+pub(super) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
     let detail = panic
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -51,19 +51,22 @@ struct MailboxPage<'a> {
 
 /// `?token=` of the verification link.
 #[derive(Debug, Deserialize)]
-pub struct TokenQuery {
+pub(super) struct TokenQuery {
     token: Option<String>,
 }
 
 /// The verification form.
 #[derive(Debug, Deserialize)]
-pub struct VerifyForm {
+pub(super) struct VerifyForm {
     token: String,
     csrf: String,
 }
 
 /// `GET /auth/verify?token=`: a button that POSTs; the token is not spent here.
-pub async fn verify_page(State(state): State<AppState>, query: Query<TokenQuery>) -> Response {
+pub(super) async fn verify_page(
+    State(state): State<AppState>,
+    query: Query<TokenQuery>,
+) -> Response {
     let Some(token) = query.token.as_deref().filter(|token| !token.is_empty()) else {
         return message(
             StatusCode::BAD_REQUEST,
@@ -84,7 +87,7 @@ pub async fn verify_page(State(state): State<AppState>, query: Query<TokenQuery>
 
 /// `POST /auth/verify`: spends the token, sets the session cookie, shows where the user
 /// landed.
-pub async fn verify_submit(
+pub(super) async fn verify_submit(
     State(state): State<AppState>,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -148,7 +151,7 @@ pub async fn verify_submit(
 }
 
 /// `GET /dev/mailbox`: the saved messages when no SMTP server is configured.
-pub async fn dev_mailbox(State(state): State<AppState>) -> Response {
+pub(super) async fn dev_mailbox(State(state): State<AppState>) -> Response {
     match state.roster.dev_mailbox(100).await {
         Ok(Some(entries)) => render(
             StatusCode::OK,
