@@ -70,12 +70,7 @@ async fn every_short_slug_squatted_still_lets_the_victim_sign_up() {
 #[tokio::test]
 async fn a_user_creates_at_most_ten_organizations_an_hour_across_processes() {
     let app = TestApp::spawn().await;
-    let mut config = app.config.clone();
-    config.http.public_url = Some(app.config.public_url());
-    config.http.listen_addr = "127.0.0.1:0".parse().unwrap();
-    let second = roster_gateway::start(config, app.clock.clone())
-        .await
-        .unwrap();
+    let second = app.second_server().await;
     let servers = [app.base.clone(), format!("http://{}", second.addr)];
     let founder = app.sign_in("serial-founder@example.com").await;
     for i in 0..10 {

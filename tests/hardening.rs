@@ -184,15 +184,7 @@ mod framing {
     async fn a_framed_sign_in_post_spends_nothing_and_a_normal_one_still_works() {
         let app = TestApp::spawn().await;
         let token = app.mailed_sign_in_token("clickjacked@example.com").await;
-        let html = app
-            .http
-            .get(format!("{}/auth/verify?token={token}", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&format!("/auth/verify?token={token}")).await;
         let csrf = form_field(&html, "csrf");
         let form = format!("token={token}&csrf={csrf}");
         for destination in ["iframe", "frame", "embed", "object"] {

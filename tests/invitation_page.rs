@@ -231,40 +231,16 @@ async fn declined_revoked_and_expired_invitations_say_so() {
         json!({ "id": id }),
     )
     .await;
-    let html = app
-        .http
-        .get(format!("{}/invitations/{revoked}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/invitations/{revoked}")).await;
     assert!(html.contains("was revoked"), "{html}");
 
     let expired = app
         .invite_and_get_token(&owner, &org, "late@example.com", "MEMBER")
         .await;
-    let html = app
-        .http
-        .get(format!("{}/invitations/{expired}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/invitations/{expired}")).await;
     let csrf = csrf_of(&html);
     app.clock.advance(Duration::days(8));
-    let html = app
-        .http
-        .get(format!("{}/invitations/{expired}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/invitations/{expired}")).await;
     assert!(
         html.contains("has expired") && !html.contains("id=\"accept\""),
         "{html}"

@@ -87,15 +87,7 @@ async fn without_smtp_mail_lands_in_the_dev_mailbox_page() {
         "mail in the dev mailbox",
         std::time::Duration::from_secs(20),
         || async {
-            let page = app
-                .http
-                .get(format!("{}/dev/mailbox", app.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let page = app.page("/dev/mailbox").await;
             let start = page.find("<a href=\"")?;
             let rest = &page[start + 9..];
             Some(rest[..rest.find('"').unwrap()].to_owned())

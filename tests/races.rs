@@ -114,13 +114,7 @@ async fn the_last_owner_survives_concurrent_demotes_removes_and_leaves() {
 #[tokio::test]
 async fn the_last_owner_survives_races_across_two_server_processes() {
     let app = TestApp::spawn().await;
-    // A second roster "process" on the same database, behind the same public URL.
-    let mut config = app.config.clone();
-    config.http.public_url = Some(app.config.public_url());
-    config.http.listen_addr = "127.0.0.1:0".parse().unwrap();
-    let second = roster_gateway::start(config, app.clock.clone())
-        .await
-        .unwrap();
+    let second = app.second_server().await;
     let servers = vec![app.base.clone(), format!("http://{}", second.addr)];
     for round in 0..iterations() {
         last_owner_race(&app, &servers, round).await;

@@ -126,6 +126,29 @@ impl TestApp {
         }
     }
 
+    /// The body of `GET path` on this server (an HTML page, usually).
+    pub async fn page(&self, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// A second roster "process" on the same database and clock, behind the same public
+    /// URL; stop it with `Running::stop`.
+    pub async fn second_server(&self) -> Running {
+        let mut config = self.config.clone();
+        config.http.public_url = Some(self.config.public_url());
+        config.http.listen_addr = "127.0.0.1:0".parse().unwrap();
+        roster_gateway::start(config, self.clock.clone())
+            .await
+            .expect("second server starts")
+    }
+
     /// The running server's service (for jobs a test triggers directly, like pruning).
     pub fn roster(&self) -> &roster_service::Roster {
         &self.running.as_ref().expect("running").roster

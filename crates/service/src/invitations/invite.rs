@@ -11,12 +11,14 @@ use roster_domain::{
 };
 use roster_mailer::Mail;
 use roster_persistence::invitations::NewInvitation;
-use roster_persistence::{begin_write, invitations, memberships, outbox, users};
+use roster_persistence::{
+    DatabaseTransaction, begin_write, invitations, memberships, outbox, users,
+};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::InvitationView;
-use crate::audit::Audit;
+use crate::audit::{Audit, AuditEvent};
 use crate::error::{Error, Result, on_conflict};
 use crate::policy::Resource;
 use crate::principal::{Principal, require};
@@ -79,15 +81,11 @@ impl Roster {
         let invitation = self
             .issue(&txn, principal, &view, existing, &email, role, now)
             .await?;
-        Audit::by(principal, request, now)
+        let event = Audit::by(principal, request, now)
             .action(AuditAction::MemberInvited, organization_id)
             .target(invitation.id)
-            .context(serde_json::json!({ "email": invitation.email, "role": role.as_str() }))
-            .append(&txn)
-            .await?;
-        txn.commit().await?;
-        self.outbox_signal.notify_one();
-        self.invitation_view(invitation).await
+            .context(serde_json::json!({ "email": invitation.email, "role": role.as_str() }));
+        self.commit_mailed(txn, event, invitation).await
     }
 
     /// Sends a pending invitation again with a new token and a new expiry.
@@ -123,12 +121,22 @@ impl Roster {
         let invitation = self
             .issue(&txn, principal, &view, Some(invitation), &email, role, now)
             .await?;
-        Audit::by(principal, request, now)
+        let event = Audit::by(principal, request, now)
             .action(AuditAction::InvitationResent, invitation.organization_id)
             .target(invitation.id)
-            .context(serde_json::json!({ "email": invitation.email }))
-            .append(&txn)
-            .await?;
+            .context(serde_json::json!({ "email": invitation.email }));
+        self.commit_mailed(txn, event, invitation).await
+    }
+
+    /// Appends `event`, commits the invitation with its queued mail, wakes the local
+    /// delivery worker, and answers with the invitation as admins see it.
+    async fn commit_mailed(
+        &self,
+        txn: DatabaseTransaction,
+        event: AuditEvent,
+        invitation: Invitation,
+    ) -> Result<InvitationView> {
+        event.append(&txn).await?;
         txn.commit().await?;
         self.outbox_signal.notify_one();
         self.invitation_view(invitation).await
