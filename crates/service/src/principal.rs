@@ -116,6 +116,21 @@ impl Roster {
             })
     }
 
+    /// The answer for an id that does not exist, given after the same statements an object
+    /// of a foreign organization costs (a lock and a read of an organization, here none),
+    /// so neither the answer nor its timing tells a missing id from someone else's.
+    pub(crate) async fn missing<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        what: &'static str,
+    ) -> Error {
+        match self.locked_view_of(db, principal, Uuid::nil(), what).await {
+            Err(err @ Error::Internal(_)) => err,
+            Err(_) | Ok(_) => Error::NotFound(what),
+        }
+    }
+
     /// Takes the organization's lock, then reads it as `principal` sees it.
     pub(crate) async fn locked_view<C: ConnectionTrait>(
         &self,

@@ -368,9 +368,9 @@ impl Roster {
         principal: &Principal,
         id: Uuid,
     ) -> Result<(Project, OrganizationView)> {
-        let project = projects::find(db, id)
-            .await?
-            .ok_or(Error::NotFound("project"))?;
+        let Some(project) = projects::find(db, id).await? else {
+            return Err(self.missing(db, principal, "project").await);
+        };
         let view = self
             .locked_view_of(db, principal, project.organization_id, "project")
             .await?;
@@ -383,9 +383,9 @@ impl Roster {
         principal: &Principal,
         id: Uuid,
     ) -> Result<(ApiKey, OrganizationView)> {
-        let key = api_keys::find(db, id)
-            .await?
-            .ok_or(Error::NotFound("API key"))?;
+        let Some(key) = api_keys::find(db, id).await? else {
+            return Err(self.missing(db, principal, "API key").await);
+        };
         let view = self
             .locked_view_of(db, principal, key.organization_id, "API key")
             .await?;

@@ -179,9 +179,9 @@ impl Roster {
         principal: &Principal,
         id: Uuid,
     ) -> Result<(Invitation, OrganizationView)> {
-        let invitation = invitations::find(db, id)
-            .await?
-            .ok_or(Error::NotFound("invitation"))?;
+        let Some(invitation) = invitations::find(db, id).await? else {
+            return Err(self.missing(db, principal, "invitation").await);
+        };
         let view = self
             .locked_view_of(db, principal, invitation.organization_id, "invitation")
             .await?;
