@@ -1,33 +1,12 @@
-//! Start-up faults say what is wrong and where: an unreachable database is named (never
-//! its password), retried visibly and interruptible at once; an SQLite file that cannot be
-//! opened and a dev mailbox folder that cannot be written are named; an invalid log filter
-//! stops the binary with a message. Also: `/metrics` behind its optional token.
-
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+//! Start-up faults say what is wrong and where: an SQLite file that cannot be opened and a
+//! dev mailbox folder that cannot be written are named (the binary's own faults, an
+//! unreachable database and an invalid log filter, are tested in the gateway crate, which
+//! builds the binary). Also: `/metrics` behind its optional token.
 
 use roster_gateway::Config;
 use roster_service::OffsetClock;
 
 use crate::support::TestApp;
-
-/// The `roster` binary `cargo test --workspace` built beside this test binary.
-fn roster_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("roster");
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the binary)",
-        binary.display()
-    );
-    binary
-}
 
 fn config(pairs: &[(&str, &str)]) -> Config {
     Config::from_lookup(|name| {
@@ -78,83 +57,6 @@ async fn a_dev_mailbox_folder_that_cannot_be_written_is_named() {
     .await;
     assert!(error.contains("not writable"), "{error}");
     assert!(error.contains(mailbox.to_str().unwrap()), "{error}");
-}
-
-#[tokio::test]
-async fn an_unreachable_database_is_named_retried_and_ctrl_c_stops_start_up_at_once() {
-    let mut child = Command::new(roster_binary())
-        .env_clear()
-        .env("ROSTER_LISTEN_ADDR", "127.0.0.1:0")
-        .env(
-            "ROSTER_DATABASE_URL",
-            "postgres://roster:hunter2@127.0.0.1:1/roster",
-        )
-        .env("ROSTER_SMTP_URL", "smtp://127.0.0.1:1")
-        .env("ROSTER_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines, received) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    let started = Instant::now();
-    while !seen
-        .iter()
-        .any(|line: &String| line.contains("retrying in"))
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no retry message: {seen:#?}"
-        );
-        if let Ok(line) = received.recv_timeout(Duration::from_millis(200)) {
-            seen.push(line);
-        }
-    }
-    let log = seen.join("\n");
-    assert!(
-        log.contains("connecting to PostgreSQL at 127.0.0.1:1"),
-        "{log}"
-    );
-    assert!(!log.contains("hunter2"), "the password leaked: {log}");
-
-    let interrupted = Instant::now();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            assert!(exit.success(), "{exit:?}");
-            break;
-        }
-        assert!(
-            interrupted.elapsed() < Duration::from_secs(3),
-            "Ctrl-C did not stop start-up"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-#[tokio::test]
-async fn an_invalid_log_filter_stops_the_binary_with_a_message() {
-    let output = Command::new(roster_binary())
-        .env_clear()
-        .env("ROSTER_LISTEN_ADDR", "127.0.0.1:0")
-        .env("ROSTER_LOG", "roster=loudest")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("ROSTER_LOG is invalid"), "{stderr}");
 }
 
 #[tokio::test]
