@@ -33,7 +33,7 @@ pub use model::{
 pub use organization::{
     OrgName, OrgNameError, OrganizationKind, OrganizationRuleError, RetentionDays, RetentionError,
 };
-pub use plan::{Plan, PlanError, PlanLimit, Plans, UsageLevel, UsagePeriod};
+pub use plan::{InvalidPlans, Plan, PlanError, PlanLimit, Plans, UsageLevel, UsagePeriod};
 pub use project::{ApiKeyLabel, NameError, ProjectName};
 pub use rate::{RateLimit, RetryAfter};
 pub use role::{Action, Role, RoleError};

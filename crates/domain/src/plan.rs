@@ -86,6 +86,18 @@ pub enum PlanError {
     NoDefaultPlan,
 }
 
+/// A refused set of plans: the reason, and where (the index of the plan and of its limit)
+/// so a plans file can name the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct InvalidPlans {
+    pub error: PlanError,
+    /// Which plan, by position; `None` when the set as a whole is wrong.
+    pub plan: Option<usize>,
+    /// Which limit of that plan, by position.
+    pub limit: Option<usize>,
+}
+
 /// The plans an operator offers, in the order a pricing page lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plans(Vec<Plan>);
@@ -95,16 +107,25 @@ impl Plans {
     /// projects only as hard limits on what is held, and a `free` plan.
     ///
     /// # Errors
-    /// The first `PlanError` found.
-    pub fn new(plans: Vec<Plan>) -> Result<Plans, PlanError> {
+    /// The first problem found, with its position.
+    pub fn new(plans: Vec<Plan>) -> Result<Plans, InvalidPlans> {
         for (index, plan) in plans.iter().enumerate() {
-            check_plan(plan)?;
+            let at = |limit, error| InvalidPlans {
+                error,
+                plan: Some(index),
+                limit,
+            };
+            check_plan(plan).map_err(|(limit, error)| at(limit, error))?;
             if plans[..index].iter().any(|earlier| earlier.id == plan.id) {
-                return Err(PlanError::DuplicatePlan(plan.id.clone()));
+                return Err(at(None, PlanError::DuplicatePlan(plan.id.clone())));
             }
         }
         if !plans.iter().any(|plan| plan.id == DEFAULT_PLAN) {
-            return Err(PlanError::NoDefaultPlan);
+            return Err(InvalidPlans {
+                error: PlanError::NoDefaultPlan,
+                plan: None,
+                limit: None,
+            });
         }
         Ok(Plans(plans))
     }
@@ -169,17 +190,18 @@ impl Default for Plans {
     }
 }
 
-fn check_plan(plan: &Plan) -> Result<(), PlanError> {
+/// Checks one plan on its own; a refusal says which limit (by position) when it is one.
+fn check_plan(plan: &Plan) -> Result<(), (Option<usize>, PlanError)> {
     let id_ok = (1..=32).contains(&plan.id.len())
         && plan
             .id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if !id_ok {
-        return Err(PlanError::BadPlanId(plan.id.clone()));
+        return Err((None, PlanError::BadPlanId(plan.id.clone())));
     }
     if plan.name.trim().is_empty() {
-        return Err(PlanError::EmptyName(plan.id.clone()));
+        return Err((None, PlanError::EmptyName(plan.id.clone())));
     }
     for (index, limit) in plan.limits.iter().enumerate() {
         let metric_ok = (1..=64).contains(&limit.metric.len())
@@ -188,20 +210,23 @@ fn check_plan(plan: &Plan) -> Result<(), PlanError> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !metric_ok {
-            return Err(PlanError::BadMetric(limit.metric.clone()));
+            return Err((Some(index), PlanError::BadMetric(limit.metric.clone())));
         }
         if plan.limits[..index]
             .iter()
             .any(|earlier| earlier.metric == limit.metric)
         {
-            return Err(PlanError::DuplicateMetric {
-                plan: plan.id.clone(),
-                metric: limit.metric.clone(),
-            });
+            return Err((
+                Some(index),
+                PlanError::DuplicateMetric {
+                    plan: plan.id.clone(),
+                    metric: limit.metric.clone(),
+                },
+            ));
         }
         let held = limit.metric == SEATS || limit.metric == PROJECTS;
         if held && (limit.period != UsagePeriod::None || !limit.hard) {
-            return Err(PlanError::HeldMetric(limit.metric.clone()));
+            return Err((Some(index), PlanError::HeldMetric(limit.metric.clone())));
         }
     }
     Ok(())
@@ -357,31 +382,54 @@ mod tests {
         }
     }
 
+    /// Only the reason, for comparing.
+    fn reason(plans: Vec<Plan>) -> Result<(), PlanError> {
+        Plans::new(plans).map(drop).map_err(|invalid| invalid.error)
+    }
+
+    #[test]
+    fn refusals_say_which_plan_and_limit() {
+        let err = Plans::new(vec![
+            plan("free", Vec::new()),
+            plan(
+                "pro",
+                vec![
+                    limit("analyses", UsagePeriod::Month, true),
+                    limit(SEATS, UsagePeriod::Month, true),
+                ],
+            ),
+        ])
+        .unwrap_err();
+        assert_eq!((err.plan, err.limit), (Some(1), Some(1)));
+        let err = Plans::new(vec![plan("pro", Vec::new())]).unwrap_err();
+        assert_eq!((err.plan, err.limit), (None, None));
+    }
+
     #[test]
     fn bad_plan_sets_are_refused_with_their_reason() {
         let free = || plan("free", Vec::new());
-        assert_eq!(Plans::new(vec![]), Err(PlanError::NoDefaultPlan));
+        assert_eq!(reason(vec![]), Err(PlanError::NoDefaultPlan));
         assert_eq!(
-            Plans::new(vec![plan("pro", Vec::new())]),
+            reason(vec![plan("pro", Vec::new())]),
             Err(PlanError::NoDefaultPlan)
         );
         assert_eq!(
-            Plans::new(vec![free(), free()]),
+            reason(vec![free(), free()]),
             Err(PlanError::DuplicatePlan("free".into()))
         );
         assert_eq!(
-            Plans::new(vec![free(), plan("Pro Plan", Vec::new())]),
+            reason(vec![free(), plan("Pro Plan", Vec::new())]),
             Err(PlanError::BadPlanId("Pro Plan".into()))
         );
         assert_eq!(
-            Plans::new(vec![plan(
+            reason(vec![plan(
                 "free",
                 vec![limit("Analyses", UsagePeriod::Month, true)]
             )]),
             Err(PlanError::BadMetric("Analyses".into()))
         );
         assert_eq!(
-            Plans::new(vec![plan(
+            reason(vec![plan(
                 "free",
                 vec![
                     limit("analyses", UsagePeriod::Month, true),
@@ -398,18 +446,18 @@ mod tests {
             limit(PROJECTS, UsagePeriod::None, false),
         ] {
             assert!(matches!(
-                Plans::new(vec![plan("free", vec![bad])]),
+                reason(vec![plan("free", vec![bad])]),
                 Err(PlanError::HeldMetric(_))
             ));
         }
         let mut unnamed = free();
         unnamed.name = "  ".into();
         assert_eq!(
-            Plans::new(vec![unnamed]),
+            reason(vec![unnamed]),
             Err(PlanError::EmptyName("free".into()))
         );
         assert!(
-            Plans::new(vec![
+            reason(vec![
                 free(),
                 plan(
                     "team-2",
