@@ -340,3 +340,39 @@ async fn a_plans_file_replaces_the_builtin_plans() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_invalid_plans_file_stops_start_up_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.toml");
+    std::fs::write(
+        &path,
+        PLANS_FILE.replace(r#"period = "month""#, r#"period = "week""#),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(crate::startup::roster_binary())
+        .env_clear()
+        .env("ROSTER_LISTEN_ADDR", "127.0.0.1:0")
+        .env("ROSTER_DATABASE_URL", "sqlite::memory:")
+        .env("ROSTER_PLANS_FILE", &path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Poll with a bound: a server that wrongly starts must fail the test, not hang it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("roster started with an invalid plans file");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ROSTER_PLANS_FILE is invalid"), "{stderr}");
+    assert!(stderr.contains("line 13:"), "{stderr}");
+}

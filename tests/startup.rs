@@ -14,7 +14,7 @@ use roster_service::OffsetClock;
 use crate::support::TestApp;
 
 /// The `roster` binary `cargo test --workspace` built beside this test binary.
-fn roster_binary() -> std::path::PathBuf {
+pub(crate) fn roster_binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let binary = exe
         .parent()

@@ -10,7 +10,8 @@ use super::error::ResultExt;
 use super::types::OrganizationObject;
 use super::{origin, parse_id, principal, roster};
 
-/// `UsagePeriod` in the schema.
+/// Over which period a limit counts: `NONE` for what is held (seats, a gauge), `MONTH`
+/// for what is spent per calendar month (UTC).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "UsagePeriod")]
 pub enum GqlUsagePeriod {
@@ -27,7 +28,7 @@ impl From<UsagePeriod> for GqlUsagePeriod {
     }
 }
 
-/// `UsageLevel` in the schema.
+/// How full a limit is: `WARNING` from 80 %, `CRITICAL` from 90 %, `EXCEEDED` from 100 %.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "UsageLevel")]
 pub enum GqlUsageLevel {

@@ -243,6 +243,19 @@ hard = false
         assert_eq!(super::super::Config::default().plans, Plans::builtin());
     }
 
+    /// The README's example is a working plans file.
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../../../README.md");
+        let section = readme.split("### Plans").nth(1).unwrap();
+        let example = section.split("```toml").nth(1).unwrap();
+        let example = example.split("```").next().unwrap();
+        let plans = parse(example).unwrap();
+        let team = OrganizationKind::Team;
+        assert_eq!(plans.held_limit(team, "free", "projects"), Some(3));
+        assert_eq!(plans.held_limit(team, "scale", "seats"), None);
+    }
+
     #[test]
     fn an_unreadable_file_says_which() {
         let err = read(Path::new("/nonexistent/plans.toml")).unwrap_err();
