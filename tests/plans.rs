@@ -271,6 +271,39 @@ async fn a_downgrade_below_usage_keeps_everything_and_refuses_more() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn after_a_downgrade_below_usage_an_invitation_cannot_be_accepted() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_in("shrinker@example.com").await;
+    let org = app.create_org(&owner, "Shrinker").await;
+    change_plan(&app, &owner, &org, "pro").await;
+    let token = app
+        .invite_and_get_token(&owner, &org, "late@example.com", "MEMBER")
+        .await;
+    for n in 1..=5 {
+        let body = app
+            .invite(&owner, &org, &format!("w{n}@example.com"), "MEMBER")
+            .await;
+        assert!(body["data"]["inviteMember"]["id"].is_string(), "{body}");
+    }
+    change_plan(&app, &owner, &org, "free").await;
+    let late = app.sign_in("late@example.com").await;
+    let body = app
+        .gql(
+            Some(&late.token),
+            "mutation($t: String) { acceptInvitation(token: $t) { member { role } } }",
+            json!({ "t": token }),
+        )
+        .await;
+    assert_quota(&body, "seats", 7, 5);
+    let organization = usage(&app, &owner, &org).await;
+    assert_eq!(
+        organization["usage"]["seats"]["used"], 7,
+        "nothing was removed"
+    );
+    app.stop().await;
+}
+
 const PLANS_FILE: &str = r#"
 [[plan]]
 id = "free"
