@@ -173,6 +173,7 @@ async fn pages_neither_overlap_nor_skip_under_concurrent_inserts() {
     let app = TestApp::spawn().await;
     let owner = app.sign_in("owner@example.com").await;
     let org = app.create_org(&owner, "Busy").await;
+    app.unlimited(&org).await;
     for index in 0..12 {
         app.create_project(&owner, &org, &format!("P{index}")).await;
     }

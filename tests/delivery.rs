@@ -172,6 +172,7 @@ async fn two_processes_and_a_slow_smtp_server_send_every_invitation_once() {
 
     let owner = app.sign_in("slow-owner@example.com").await;
     let org = app.create_org(&owner, "Slow Mail").await;
+    app.unlimited(&org).await;
     let addresses: Vec<String> = (0..16).map(|i| format!("slow{i}@example.com")).collect();
     for address in &addresses {
         let body = app.invite(&owner, &org, address, "MEMBER").await;

@@ -22,6 +22,7 @@ mod membership;
 mod ops;
 mod organizations;
 mod outbox;
+mod plans;
 mod projects;
 mod races;
 mod sign_in;

@@ -154,6 +154,7 @@ async fn projects_page_by_keyset_with_their_keys() {
     let app = TestApp::spawn().await;
     let owner = app.sign_in("owner@example.com").await;
     let org = app.create_org(&owner, "Team").await;
+    app.unlimited(&org).await;
     for index in 0..5 {
         let project = app.create_project(&owner, &org, &format!("P{index}")).await;
         app.create_key(&owner, &project, None).await;

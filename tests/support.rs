@@ -290,6 +290,19 @@ impl TestApp {
         .expect("add member");
     }
 
+    /// Fixture: puts `org` on the `enterprise` plan (no limits) directly in the database,
+    /// for tests about something else that hold more than the free plan allows.
+    pub async fn unlimited(&self, org: &str) {
+        roster_persistence::organizations::set_plan(
+            &self.db,
+            Uuid::parse_str(org).unwrap(),
+            "enterprise",
+            chrono_now(),
+        )
+        .await
+        .expect("set plan");
+    }
+
     /// The outbox rows addressed to `recipient`, oldest first. Raw SQL on the fixture
     /// connection: a test that proves "no mail" asserts that nothing was queued, which
     /// holds at once after the response, instead of sleeping and hoping the worker ran.

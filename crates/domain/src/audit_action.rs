@@ -11,6 +11,7 @@ pub enum AuditAction {
     OrganizationUpdated,
     OrganizationDeleted,
     OrganizationAuditRetentionChanged,
+    PlanChanged,
     UserSignedIn,
     MemberInvited,
     InvitationResent,
@@ -37,11 +38,12 @@ pub struct AuditActionError(pub String);
 
 impl AuditAction {
     /// Every action, grouped by what it is about.
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::OrganizationCreated,
         AuditAction::OrganizationUpdated,
         AuditAction::OrganizationDeleted,
         AuditAction::OrganizationAuditRetentionChanged,
+        AuditAction::PlanChanged,
         AuditAction::UserSignedIn,
         AuditAction::MemberInvited,
         AuditAction::InvitationResent,
@@ -71,6 +73,7 @@ impl AuditAction {
             AuditAction::OrganizationAuditRetentionChanged => {
                 "organization.audit_retention_changed"
             }
+            AuditAction::PlanChanged => "plan.changed",
             AuditAction::UserSignedIn => "user.signed_in",
             AuditAction::MemberInvited => "member.invited",
             AuditAction::InvitationResent => "invitation.resent",

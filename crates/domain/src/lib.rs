@@ -1,6 +1,6 @@
 //! Roster's pure rules: the value types that parse user input (`EmailAddress`, `Slug`,
 //! `OrgName`), the role ranking and the action -> minimum-role table, organization,
-//! invitation and paging rules, the audit actions and outbox message kinds, and
+//! invitation and paging rules, plans and usage levels, the audit actions and outbox message kinds, and
 //! secret-token hashing.
 //!
 //! This crate must not know about databases, mail transports, HTTP or GraphQL. It never
@@ -14,6 +14,7 @@ pub mod membership;
 pub mod model;
 pub mod organization;
 pub mod paging;
+pub mod plan;
 pub mod project;
 pub mod rate;
 pub mod role;
@@ -32,6 +33,7 @@ pub use model::{
 pub use organization::{
     OrgName, OrgNameError, OrganizationKind, OrganizationRuleError, RetentionDays, RetentionError,
 };
+pub use plan::{InvalidPlans, Plan, PlanError, PlanLimit, Plans, UsageLevel, UsagePeriod};
 pub use project::{ApiKeyLabel, NameError, ProjectName};
 pub use rate::{RateLimit, RetryAfter};
 pub use role::{Action, Role, RoleError};

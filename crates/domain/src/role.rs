@@ -87,13 +87,14 @@ pub enum Action {
     ChangeMemberRole,
     RemoveMember,
     UpdateOrganization,
+    ChangePlan,
     TransferOwnership,
     DeleteOrganization,
 }
 
 impl Action {
     /// Every action, from the viewer's reads up to the owner's deletion.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadOrganization,
         Action::CreateProject,
         Action::RenameProject,
@@ -107,6 +108,7 @@ impl Action {
         Action::ChangeMemberRole,
         Action::RemoveMember,
         Action::UpdateOrganization,
+        Action::ChangePlan,
         Action::TransferOwnership,
         Action::DeleteOrganization,
     ];
@@ -128,7 +130,9 @@ impl Action {
             | Action::ChangeMemberRole
             | Action::RemoveMember
             | Action::UpdateOrganization => Role::Admin,
-            Action::TransferOwnership | Action::DeleteOrganization => Role::Owner,
+            Action::ChangePlan | Action::TransferOwnership | Action::DeleteOrganization => {
+                Role::Owner
+            }
         }
     }
 
@@ -149,6 +153,7 @@ impl Action {
             Action::ChangeMemberRole => "member:change_role",
             Action::RemoveMember => "member:remove",
             Action::UpdateOrganization => "organization:update",
+            Action::ChangePlan => "organization:change_plan",
             Action::TransferOwnership => "organization:transfer_ownership",
             Action::DeleteOrganization => "organization:delete",
         }
@@ -193,6 +198,7 @@ mod tests {
             (ChangeMemberRole, Role::Admin),
             (RemoveMember, Role::Admin),
             (UpdateOrganization, Role::Admin),
+            (ChangePlan, Role::Owner),
             (TransferOwnership, Role::Owner),
             (DeleteOrganization, Role::Owner),
         ];

@@ -90,7 +90,9 @@ pub async fn build_service(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             Mailer::dev_mailbox(folder.clone(), &config.mail.from)?
         }
     };
-    Ok(Roster::new(db, config.clone(), clock, mailer))
+    // Seats and projects are held to each organization's plan (built in, or the plans file).
+    let policy = Arc::new(roster_service::PlanPolicy::new(config.plans.clone()));
+    Ok(Roster::new(db, config.clone(), clock, mailer).with_policy(policy))
 }
 
 /// How often start-up tries to reach an unreachable database before giving up.

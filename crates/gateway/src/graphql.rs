@@ -8,6 +8,7 @@ mod limits;
 mod membership;
 mod mutation;
 mod paging;
+mod plans;
 mod project_mutation;
 mod project_types;
 mod query;

@@ -1,6 +1,7 @@
 //! The `roster` binary's own start-up faults, run as a real process: an unreachable
 //! database is named (never its password), retried visibly, and Ctrl-C stops start-up at
-//! once; an invalid log filter stops it with a message and exit code 2.
+//! once; an invalid log filter or plans file stops it with a message (naming the line)
+//! and exit code 2.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -88,4 +89,40 @@ fn an_invalid_log_filter_stops_the_binary_with_a_message() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("ROSTER_LOG is invalid"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_plans_file_stops_start_up_naming_the_line() {
+    let path = std::env::temp_dir().join(format!("roster-plans-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "[[plan]]\nid = \"free\"\nname = \"Free\"\n\n[[plan.limit]]\nmetric = \"analyses\"\nlimit = 100\nperiod = \"week\"\nhard = true\n",
+    )
+    .unwrap();
+    let mut child = Command::new(roster_binary())
+        .env_clear()
+        .env("ROSTER_LISTEN_ADDR", "127.0.0.1:0")
+        .env("ROSTER_DATABASE_URL", "sqlite::memory:")
+        .env("ROSTER_PLANS_FILE", &path)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Poll with a bound: a server that wrongly starts must fail the test, not hang it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("roster started with an invalid plans file");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ROSTER_PLANS_FILE is invalid"), "{stderr}");
+    assert!(stderr.contains("line 8:"), "{stderr}");
 }

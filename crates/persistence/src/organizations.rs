@@ -62,7 +62,7 @@ pub async fn insert<C: ConnectionTrait>(
         slug: Set(new.slug.to_owned()),
         name: Set(new.name.to_owned()),
         kind: Set(new.kind.as_str().to_owned()),
-        plan: Set("free".to_owned()),
+        plan: Set(roster_domain::plan::DEFAULT_PLAN.to_owned()),
         audit_retention_days: Set(None),
         member_count: Set(0),
         created_at: Set(new.now),
@@ -209,6 +209,25 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(slug) = slug {
         model.slug = Set(slug.to_owned());
     }
+    to_domain(model.update(db).await?)
+}
+
+/// Puts the organization on plan `plan` (callers check it is a configured plan).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn set_plan<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    plan: &str,
+    now: DateTime<Utc>,
+) -> RepoResult<Organization> {
+    let model = organizations::ActiveModel {
+        id: Set(id),
+        plan: Set(plan.to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
     to_domain(model.update(db).await?)
 }
 

@@ -5,6 +5,7 @@
 //! they are secrets, and `Debug` prints them redacted.
 
 mod env;
+mod plans_file;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ pub struct Config {
     pub mail: MailConfig,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    /// The plans organizations may be on: built in, or read from `ROSTER_PLANS_FILE`.
+    pub plans: roster_domain::Plans,
 }
 
 /// Listening and serving.
@@ -296,6 +299,9 @@ impl Config {
             &mut limits.audit_prune_every,
             |raw| parse::<u64>(raw).map(Duration::from_secs),
         )?;
+        env.read("ROSTER_PLANS_FILE", &mut config.plans, |raw| {
+            plans_file::read(std::path::Path::new(raw))
+        })?;
         config.check_dev_mailbox()?;
         Ok(config)
     }

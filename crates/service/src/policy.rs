@@ -25,8 +25,8 @@ impl Resource {
     #[must_use]
     pub fn metric(self) -> &'static str {
         match self {
-            Resource::Seat => "seats",
-            Resource::Project => "projects",
+            Resource::Seat => roster_domain::plan::SEATS,
+            Resource::Project => roster_domain::plan::PROJECTS,
         }
     }
 }
@@ -63,20 +63,7 @@ impl Roster {
         let Some(limit) = self.policy.limit(organization, resource) else {
             return Ok(());
         };
-        let used = match resource {
-            Resource::Seat => {
-                let members = u64::try_from(organization.member_count).unwrap_or(0);
-                let pending = invitations::count_for_organization(
-                    txn,
-                    organization.id,
-                    Some(InvitationStatus::Pending),
-                    now,
-                )
-                .await?;
-                members + pending
-            }
-            Resource::Project => projects::count(txn, organization.id).await?,
-        };
+        let used = self.held(txn, organization, resource, now).await?;
         if used + additional > limit {
             return Err(Error::QuotaExceeded {
                 metric: resource.metric(),
@@ -85,5 +72,30 @@ impl Roster {
             });
         }
         Ok(())
+    }
+
+    /// How many units of `resource` `organization` holds now (seats: members plus pending
+    /// invitations).
+    pub(crate) async fn held<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        organization: &Organization,
+        resource: Resource,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(match resource {
+            Resource::Seat => {
+                let members = u64::try_from(organization.member_count).unwrap_or(0);
+                let pending = invitations::count_for_organization(
+                    db,
+                    organization.id,
+                    Some(InvitationStatus::Pending),
+                    now,
+                )
+                .await?;
+                members + pending
+            }
+            Resource::Project => projects::count(db, organization.id).await?,
+        })
     }
 }

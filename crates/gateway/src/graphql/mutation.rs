@@ -12,6 +12,7 @@ pub struct Mutation(
     IdentityMutation,
     super::membership::MembershipMutation,
     super::project_mutation::ProjectMutation,
+    super::plans::PlanMutation,
 );
 
 /// Sign-in and organization mutations.

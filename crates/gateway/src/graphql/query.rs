@@ -5,6 +5,7 @@ use roster_service::OrganizationKey;
 
 use super::error::ResultExt;
 use super::invitation_types::InvitationPreview;
+use super::plans::PlanObject;
 use super::types::{OrganizationObject, Viewer};
 use super::{actor, parse_id, principal, roster};
 
@@ -61,5 +62,10 @@ impl Query {
             .await
             .gql(ctx)?
             .map(InvitationPreview))
+    }
+
+    /// The plans organizations may be on (public, for a pricing page).
+    async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanObject>> {
+        super::plans::plans(ctx)
     }
 }

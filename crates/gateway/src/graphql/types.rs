@@ -160,6 +160,10 @@ impl OrganizationObject {
     async fn plan(&self) -> &str {
         &self.0.organization.plan
     }
+    /// Seats and projects held against the plan's limits.
+    async fn usage(&self, ctx: &Context<'_>) -> async_graphql::Result<super::plans::UsageObject> {
+        super::plans::usage(ctx, &self.0.organization).await
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.organization.created_at
     }

@@ -11,6 +11,9 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub kind: String,
+    /// The plan id (`plan_id`; the first `plan` column, limited by a `CHECK` to the
+    /// built-in plans, is no longer read).
+    #[sea_orm(column_name = "plan_id")]
     pub plan: String,
     pub audit_retention_days: Option<i32>,
     pub member_count: i32,
