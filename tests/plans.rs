@@ -200,6 +200,84 @@ async fn twenty_concurrent_invites_into_the_last_free_seat_give_one_success() {
     app.stop().await;
 }
 
+/// `query` as `token` against one server among several on the same database.
+async fn gql_at(app: &TestApp, base: &str, token: &str, query: &str, variables: Value) -> Value {
+    let response = app
+        .http
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_last_seat_and_the_last_project_hold_across_two_processes() {
+    let app = TestApp::spawn().await;
+    let second = app.second_server().await;
+    let servers = [app.base.clone(), format!("http://{}", second.addr)];
+    let owner = app.sign_in("two-racer@example.com").await;
+    let org = app.create_org(&owner, "Two Processes").await;
+    for n in 1..=3 {
+        app.invite(&owner, &org, &format!("kept{n}@example.com"), "MEMBER")
+            .await;
+    }
+    for name in ["One", "Two"] {
+        try_create_project(&app, &owner, &org, name).await;
+    }
+    let invite = "mutation($o: ID!, $e: String!) { inviteMember(organizationId: $o, email: $e, role: MEMBER) { id } }";
+    let create =
+        "mutation($o: ID!, $n: String!) { createProject(organizationId: $o, name: $n) { id } }";
+    let requests = (0..20).map(|n| {
+        let (app, owner, org, servers) = (&app, &owner, &org, &servers);
+        async move {
+            let base = &servers[n % 2];
+            let invited = gql_at(
+                app,
+                base,
+                &owner.token,
+                invite,
+                json!({ "o": org, "e": format!("late{n}@example.com") }),
+            )
+            .await;
+            let created = gql_at(
+                app,
+                base,
+                &owner.token,
+                create,
+                json!({ "o": org, "n": format!("Late {n}") }),
+            )
+            .await;
+            (invited, created)
+        }
+    });
+    let answers = futures::future::join_all(requests).await;
+    let invited: Vec<&Value> = answers
+        .iter()
+        .map(|(invited, _)| invited)
+        .filter(|body| body["data"]["inviteMember"]["id"].is_string())
+        .collect();
+    let created: Vec<&Value> = answers
+        .iter()
+        .map(|(_, created)| created)
+        .filter(|body| body["data"]["createProject"]["id"].is_string())
+        .collect();
+    assert_eq!(invited.len(), 1, "{answers:?}");
+    assert_eq!(created.len(), 1, "{answers:?}");
+    for (invite, create) in answers.iter() {
+        if invite["errors"].is_array() {
+            assert_quota(invite, "seats", 5, 5);
+        }
+        if create["errors"].is_array() {
+            assert_quota(create, "projects", 3, 3);
+        }
+    }
+    second.stop().await.unwrap();
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn change_plan_is_for_owners_and_checks_the_plan() {
     let app = TestApp::spawn().await;
