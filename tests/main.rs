@@ -19,6 +19,7 @@ mod invitation_sending;
 mod invitations;
 mod members;
 mod membership;
+mod notifications;
 mod ops;
 mod organizations;
 mod outbox;

@@ -12,6 +12,7 @@ pub mod email;
 pub mod invitation;
 pub mod membership;
 pub mod model;
+pub mod notifications;
 pub mod organization;
 pub mod paging;
 pub mod plan;
@@ -30,6 +31,7 @@ pub use membership::MembershipRuleError;
 pub use model::{
     ApiKey, AuditEvent, Member, Membership, Organization, OrganizationView, Project, User,
 };
+pub use notifications::{NotificationPreferences, PreferenceChanges};
 pub use organization::{
     OrgName, OrgNameError, OrganizationKind, OrganizationRuleError, RetentionDays, RetentionError,
 };

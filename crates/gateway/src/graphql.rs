@@ -7,6 +7,7 @@ mod invitation_types;
 mod limits;
 mod membership;
 mod mutation;
+mod notifications;
 mod paging;
 mod plans;
 mod project_mutation;

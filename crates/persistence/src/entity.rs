@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod audit_events;
 pub mod invitations;
 pub mod memberships;
+pub mod notification_preferences;
 pub mod organizations;
 pub mod outbox;
 pub mod projects;

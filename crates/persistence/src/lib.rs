@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod invitations;
 pub mod memberships;
+pub mod notification_preferences;
 pub mod organizations;
 pub mod outbox;
 pub mod projects;

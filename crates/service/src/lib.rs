@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 mod invitations;
 mod members;
+mod notifications;
 mod organizations;
 mod paging;
 mod plans;

@@ -291,6 +291,13 @@ impl OrganizationObject {
             |event| (event.id, super::project_types::AuditEventObject(event)),
         ))
     }
+    /// The caller's own notification preferences here (people only).
+    async fn viewer_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<super::notifications::NotificationPreferencesObject> {
+        super::notifications::viewer_preferences(ctx, self.0.organization.id).await
+    }
     /// Days audit events are kept; null means forever.
     async fn audit_retention_days(&self) -> Option<i32> {
         self.0.organization.audit_retention_days

@@ -1,0 +1,72 @@
+//! Members' notification preferences per organization: read (absent means the defaults)
+//! and saved with one upsert, so concurrent saves of one member's choices never conflict.
+
+use chrono::{DateTime, Utc};
+use roster_domain::NotificationPreferences;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::entity::notification_preferences as preferences;
+use crate::error::RepoResult;
+
+/// The member's saved preferences, or `None` when they never changed the defaults.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> RepoResult<Option<NotificationPreferences>> {
+    Ok(preferences::Entity::find()
+        .filter(preferences::Column::OrganizationId.eq(organization_id))
+        .filter(preferences::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(|row| NotificationPreferences {
+            usage_warnings: row.usage_warnings,
+            weekly_summary: row.weekly_summary,
+            security_alerts: row.security_alerts,
+        }))
+}
+
+/// Saves the member's preferences (insert, or update the existing row).
+///
+/// # Errors
+/// `RepoError` on database failure; `MissingReference` when the organization or user is
+/// gone.
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+    choices: NotificationPreferences,
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    let row = preferences::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        usage_warnings: Set(choices.usage_warnings),
+        weekly_summary: Set(choices.weekly_summary),
+        security_alerts: Set(choices.security_alerts),
+        updated_at: Set(now),
+    };
+    preferences::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                preferences::Column::OrganizationId,
+                preferences::Column::UserId,
+            ])
+            .update_columns([
+                preferences::Column::UsageWarnings,
+                preferences::Column::WeeklySummary,
+                preferences::Column::SecurityAlerts,
+                preferences::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
