@@ -26,5 +26,6 @@ mod outbox;
 mod plans;
 mod projects;
 mod races;
+mod settings;
 mod sign_in;
 mod startup;

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod project;
 pub mod rate;
 pub mod role;
+pub mod settings;
 pub mod slug;
 mod text;
 pub mod token;
@@ -39,5 +40,6 @@ pub use plan::{InvalidPlans, Plan, PlanError, PlanLimit, Plans, UsageLevel, Usag
 pub use project::{ApiKeyLabel, NameError, ProjectName};
 pub use rate::{RateLimit, RetryAfter};
 pub use role::{Action, Role, RoleError};
+pub use settings::{Settings, SettingsError};
 pub use slug::{Slug, SlugError};
 pub use token::{SecretToken, TokenHash};

@@ -31,6 +31,10 @@ pub struct Organization {
     pub member_count: i64,
     /// Days audit events are kept; `None` keeps them forever.
     pub audit_retention_days: Option<i32>,
+    /// Where billing mail goes (owners choose it).
+    pub billing_email: Option<String>,
+    /// Defaults for new projects, as stored JSON object text (see `Settings`).
+    pub settings: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -44,6 +44,8 @@ pub(crate) fn to_domain(model: organizations::Model) -> RepoResult<Organization>
         plan: model.plan,
         member_count: i64::from(model.member_count),
         audit_retention_days: model.audit_retention_days,
+        billing_email: model.billing_email,
+        settings: model.settings,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -65,6 +67,8 @@ pub async fn insert<C: ConnectionTrait>(
         plan: Set(roster_domain::plan::DEFAULT_PLAN.to_owned()),
         audit_retention_days: Set(None),
         member_count: Set(0),
+        billing_email: Set(None),
+        settings: Set("{}".to_owned()),
         created_at: Set(new.now),
         updated_at: Set(new.now),
     }
@@ -194,8 +198,7 @@ pub async fn lock<C: ConnectionTrait>(db: &C, id: Uuid) -> RepoResult<Option<Org
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     id: Uuid,
-    name: Option<&str>,
-    slug: Option<&str>,
+    change: OrganizationUpdate<'_>,
     now: DateTime<Utc>,
 ) -> RepoResult<Organization> {
     let mut model = organizations::ActiveModel {
@@ -203,13 +206,30 @@ pub async fn update<C: ConnectionTrait>(
         updated_at: Set(now),
         ..Default::default()
     };
-    if let Some(name) = name {
+    if let Some(name) = change.name {
         model.name = Set(name.to_owned());
     }
-    if let Some(slug) = slug {
+    if let Some(slug) = change.slug {
         model.slug = Set(slug.to_owned());
     }
+    if let Some(billing_email) = change.billing_email {
+        model.billing_email = Set(billing_email.map(str::to_owned));
+    }
+    if let Some(settings) = change.settings {
+        model.settings = Set(settings.to_owned());
+    }
     to_domain(model.update(db).await?)
+}
+
+/// What an update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganizationUpdate<'a> {
+    pub name: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    /// `Some(None)` clears the billing email.
+    pub billing_email: Option<Option<&'a str>>,
+    /// Settings as JSON object text.
+    pub settings: Option<&'a str>,
 }
 
 /// Puts the organization on plan `plan` (callers check it is a configured plan).

@@ -38,7 +38,9 @@ pub use config::{Config, ConfigError};
 pub use delivery::DeliveryWorker;
 pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
-pub use organizations::{MemberFilter, MemberPage, OrganizationKey, OrganizationPage};
+pub use organizations::{
+    MemberFilter, MemberPage, OrganizationChanges, OrganizationKey, OrganizationPage,
+};
 pub use plans::{PlanPolicy, Usage, UsageMetric};
 pub use policy::{Resource, SpendPolicy, Unlimited};
 pub use principal::Principal;

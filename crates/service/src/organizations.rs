@@ -5,9 +5,10 @@
 use roster_domain::organization::ensure_deletable;
 use roster_domain::paging::page_size;
 use roster_domain::{
-    Action, AuditAction, Member, OrgName, OrganizationKind, OrganizationView, RateLimit, Role, Slug,
+    Action, AuditAction, EmailAddress, Member, OrgName, OrganizationKind, OrganizationView,
+    RateLimit, Role, Settings, Slug,
 };
-use roster_persistence::organizations::NewOrganization;
+use roster_persistence::organizations::{NewOrganization, OrganizationUpdate};
 use roster_persistence::{begin_write, memberships, organizations};
 use uuid::Uuid;
 
@@ -20,6 +21,17 @@ use crate::paging::split_page;
 use crate::principal::{Principal, require};
 use crate::sessions::Actor;
 use crate::{RequestContext, Roster};
+
+/// What `update_organization` changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationChanges<'a> {
+    pub name: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    /// An empty address clears it.
+    pub billing_email: Option<&'a str>,
+    /// A JSON object of defaults for new projects.
+    pub settings: Option<serde_json::Value>,
+}
 
 /// A page of members; `has_next_page` comes from fetching one row more than asked.
 #[derive(Debug, Clone)]
@@ -99,25 +111,42 @@ impl Roster {
         })
     }
 
-    /// Renames an organization and/or changes its slug (admin or owner).
+    /// Renames an organization, changes its slug or its settings (admin or owner), or its
+    /// billing email (owner; an empty one clears it).
     ///
     /// # Errors
-    /// `NotFound` for non-members, `Forbidden` below admin, `BadInput` for invalid
-    /// values, `Conflict` when the slug is taken.
+    /// `NotFound` for non-members, `Forbidden` below admin (below owner for the billing
+    /// email), `BadInput` for invalid values, `Conflict` when the slug is taken.
     pub async fn update_organization(
         &self,
         principal: &Principal,
         id: Uuid,
-        name: Option<&str>,
-        slug: Option<&str>,
+        changes: OrganizationChanges<'_>,
         request: &RequestContext,
     ) -> Result<OrganizationView> {
-        let name = name.map(OrgName::parse).transpose()?;
-        let slug = slug.map(Slug::parse).transpose()?;
+        let name = changes.name.map(OrgName::parse).transpose()?;
+        let slug = changes.slug.map(Slug::parse).transpose()?;
+        let billing_email = changes
+            .billing_email
+            .map(|email| match email.trim() {
+                "" => Ok(None),
+                email => EmailAddress::parse(email)
+                    .map(Some)
+                    .map_err(|err| Error::bad_input("billingEmail", err)),
+            })
+            .transpose()?;
+        let settings = changes
+            .settings
+            .map(|value| Settings::parse(value).map_err(|err| Error::bad_input("settings", err)))
+            .transpose()?;
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
         let view = self.locked_view(&txn, principal, id).await?;
         require(view.membership.role, Action::UpdateOrganization)?;
+        if billing_email.is_some() {
+            // Billing belongs to owners, like the plan.
+            require(view.membership.role, Action::ChangePlan)?;
+        }
         let before = &view.organization;
         let new_slug = slug.filter(|slug| slug.as_str() != before.slug);
         if let Some(slug) = &new_slug
@@ -125,25 +154,37 @@ impl Roster {
         {
             return Err(slug_taken(slug));
         }
-        let updated = organizations::update(
-            &txn,
-            id,
-            name.as_ref().map(OrgName::as_str),
-            new_slug.as_ref().map(Slug::as_str),
-            now,
-        )
-        .await
-        .map_err(|err| match &new_slug {
-            Some(slug) => conflict_as_slug_taken(err, slug),
-            None => Error::from(err),
-        })?;
+        let settings_text = settings.as_ref().map(Settings::to_text);
+        let update = OrganizationUpdate {
+            name: name.as_ref().map(OrgName::as_str),
+            slug: new_slug.as_ref().map(Slug::as_str),
+            billing_email: billing_email
+                .as_ref()
+                .map(|email| email.as_ref().map(EmailAddress::as_str)),
+            settings: settings_text.as_deref(),
+        };
+        let updated = organizations::update(&txn, id, update, now)
+            .await
+            .map_err(|err| match &new_slug {
+                Some(slug) => conflict_as_slug_taken(err, slug),
+                None => Error::from(err),
+            })?;
+        let mut context = serde_json::json!({
+            "before": { "name": before.name, "slug": before.slug },
+            "after": { "name": updated.name, "slug": updated.slug },
+        });
+        if billing_email.is_some() {
+            context["before"]["billingEmail"] = serde_json::json!(before.billing_email);
+            context["after"]["billingEmail"] = serde_json::json!(updated.billing_email);
+        }
+        if let Some(settings) = &settings {
+            // Keys only: values may be large, or secrets of the product.
+            context["settingsKeys"] = serde_json::json!(settings.keys());
+        }
         Audit::by(principal, request, now)
             .action(AuditAction::OrganizationUpdated, id)
             .target(id)
-            .context(serde_json::json!({
-                "before": { "name": before.name, "slug": before.slug },
-                "after": { "name": updated.name, "slug": updated.slug },
-            }))
+            .context(context)
             .append(&txn)
             .await?;
         txn.commit().await?;

@@ -1,6 +1,7 @@
 //! The `Mutation` root. Each field is one use case, hence one transaction.
 
 use async_graphql::{Context, ID, Object};
+use roster_service::OrganizationChanges;
 
 use super::error::ResultExt;
 use super::types::{OrganizationObject, SessionObject};
@@ -79,18 +80,20 @@ impl IdentityMutation {
         id: ID,
         name: Option<String>,
         slug: Option<String>,
+        billing_email: Option<String>,
+        settings: Option<async_graphql::Json<serde_json::Value>>,
     ) -> async_graphql::Result<OrganizationObject> {
         let id = parse_id(ctx, "id", &id)?;
         let request = origin(ctx)?;
+        let changes = OrganizationChanges {
+            name: name.as_deref(),
+            slug: slug.as_deref(),
+            billing_email: billing_email.as_deref(),
+            settings: settings.map(|json| json.0),
+        };
         Ok(OrganizationObject(
             roster(ctx)?
-                .update_organization(
-                    principal(ctx)?,
-                    id,
-                    name.as_deref(),
-                    slug.as_deref(),
-                    request,
-                )
+                .update_organization(principal(ctx)?, id, changes, request)
                 .await
                 .gql(ctx)?,
         ))

@@ -160,6 +160,16 @@ impl OrganizationObject {
     async fn plan(&self) -> &str {
         &self.0.organization.plan
     }
+    /// Where billing mail goes (owners set it).
+    async fn billing_email(&self) -> Option<&str> {
+        self.0.organization.billing_email.as_deref()
+    }
+    /// Defaults for new projects (a JSON object; admins set it).
+    async fn settings(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(
+            roster_domain::Settings::from_text(&self.0.organization.settings).to_value(),
+        )
+    }
     /// Seats and projects held against the plan's limits.
     async fn usage(&self, ctx: &Context<'_>) -> async_graphql::Result<super::plans::UsageObject> {
         super::plans::usage(ctx, &self.0.organization).await

@@ -17,6 +17,8 @@ pub struct Model {
     pub plan: String,
     pub audit_retention_days: Option<i32>,
     pub member_count: i32,
+    pub billing_email: Option<String>,
+    pub settings: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
