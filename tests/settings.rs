@@ -124,3 +124,66 @@ async fn settings_must_be_an_object_of_at_most_16_kib() {
         "nothing half-written"
     );
 }
+
+#[tokio::test]
+async fn projects_override_the_organizations_defaults_key_by_key() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_in("merge-owner@example.com").await;
+    let viewer = app.sign_in("merge-viewer@example.com").await;
+    let org = app.create_org(&owner, "Merged").await;
+    app.add_member(&org, &viewer, Role::Viewer).await;
+    let defaults = json!({ "region": "eu-west", "retries": 3 });
+    app.gql(
+        Some(&owner.token),
+        UPDATE,
+        json!({ "id": org, "s": defaults }),
+    )
+    .await;
+    let project = app.create_project(&owner, &org, "Worker").await;
+    let set = "mutation($id: ID!, $s: JSON!) { updateProjectSettings(id: $id, settings: $s) { settings effectiveSettings } }";
+    let body = app
+        .gql(
+            Some(&owner.token),
+            set,
+            json!({ "id": project, "s": { "retries": 5, "debug": true } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateProjectSettings"],
+        json!({
+            "settings": { "retries": 5, "debug": true },
+            "effectiveSettings": { "region": "eu-west", "retries": 5, "debug": true },
+        }),
+        "{body}"
+    );
+    // A later change of the defaults shows through where the project does not override.
+    app.gql(
+        Some(&owner.token),
+        UPDATE,
+        json!({ "id": org, "s": { "region": "us-east", "retries": 1 } }),
+    )
+    .await;
+    let read = "query($id: ID) { organization(id: $id) { projects { nodes { settings effectiveSettings } } } }";
+    let body = app
+        .gql(Some(&viewer.token), read, json!({ "id": org }))
+        .await;
+    assert_eq!(
+        body["data"]["organization"]["projects"]["nodes"][0]["effectiveSettings"],
+        json!({ "region": "us-east", "retries": 5, "debug": true }),
+        "{body}"
+    );
+    // Viewers read; changing needs a member. Non-objects are refused.
+    let body = app
+        .gql(Some(&viewer.token), set, json!({ "id": project, "s": {} }))
+        .await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    let body = app
+        .gql(Some(&owner.token), set, json!({ "id": project, "s": [1] }))
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(
+        app.audit_actions(&org)
+            .await
+            .contains(&roster_domain::AuditAction::ProjectSettingsChanged)
+    );
+}

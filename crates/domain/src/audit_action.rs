@@ -25,6 +25,7 @@ pub enum AuditAction {
     ProjectCreated,
     ProjectRenamed,
     ProjectDeleted,
+    ProjectSettingsChanged,
     ApiKeyCreated,
     ApiKeyRenamed,
     ApiKeyRegenerated,
@@ -38,7 +39,7 @@ pub struct AuditActionError(pub String);
 
 impl AuditAction {
     /// Every action, grouped by what it is about.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::OrganizationCreated,
         AuditAction::OrganizationUpdated,
         AuditAction::OrganizationDeleted,
@@ -57,6 +58,7 @@ impl AuditAction {
         AuditAction::ProjectCreated,
         AuditAction::ProjectRenamed,
         AuditAction::ProjectDeleted,
+        AuditAction::ProjectSettingsChanged,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRenamed,
         AuditAction::ApiKeyRegenerated,
@@ -87,6 +89,7 @@ impl AuditAction {
             AuditAction::ProjectCreated => "project.created",
             AuditAction::ProjectRenamed => "project.renamed",
             AuditAction::ProjectDeleted => "project.deleted",
+            AuditAction::ProjectSettingsChanged => "project.settings_changed",
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRenamed => "api_key.renamed",
             AuditAction::ApiKeyRegenerated => "api_key.regenerated",

@@ -71,6 +71,8 @@ pub struct Project {
     pub name: String,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// Overrides of the organization's settings, as stored JSON object text.
+    pub settings: String,
 }
 
 /// An API key as stored: never the secret, only what identifies and shows it.

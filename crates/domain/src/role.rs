@@ -77,6 +77,7 @@ pub enum Action {
     ReadOrganization,
     CreateProject,
     RenameProject,
+    UpdateProjectSettings,
     CreateApiKey,
     RenameApiKey,
     RegenerateApiKey,
@@ -94,10 +95,11 @@ pub enum Action {
 
 impl Action {
     /// Every action, from the viewer's reads up to the owner's deletion.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadOrganization,
         Action::CreateProject,
         Action::RenameProject,
+        Action::UpdateProjectSettings,
         Action::CreateApiKey,
         Action::RenameApiKey,
         Action::RegenerateApiKey,
@@ -120,6 +122,7 @@ impl Action {
             Action::ReadOrganization => Role::Viewer,
             Action::CreateProject
             | Action::RenameProject
+            | Action::UpdateProjectSettings
             | Action::CreateApiKey
             | Action::RenameApiKey
             | Action::RegenerateApiKey => Role::Member,
@@ -143,6 +146,7 @@ impl Action {
             Action::ReadOrganization => "organization:read",
             Action::CreateProject => "project:create",
             Action::RenameProject => "project:rename",
+            Action::UpdateProjectSettings => "project:update_settings",
             Action::CreateApiKey => "api_key:create",
             Action::RenameApiKey => "api_key:rename",
             Action::RegenerateApiKey => "api_key:regenerate",
@@ -188,6 +192,7 @@ mod tests {
             (ReadOrganization, Role::Viewer),
             (CreateProject, Role::Member),
             (RenameProject, Role::Member),
+            (UpdateProjectSettings, Role::Member),
             (CreateApiKey, Role::Member),
             (RenameApiKey, Role::Member),
             (RegenerateApiKey, Role::Member),

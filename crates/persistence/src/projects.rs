@@ -18,6 +18,7 @@ fn to_domain(model: projects::Model) -> Project {
         name: model.name,
         created_by: model.created_by_user_id,
         created_at: model.created_at,
+        settings: model.settings,
     }
 }
 
@@ -40,6 +41,7 @@ pub async fn insert<C: ConnectionTrait>(
         created_by_user_id: Set(created_by),
         created_at: Set(now),
         updated_at: Set(now),
+        settings: Set("{}".to_owned()),
     }
     .insert(db)
     .await?;
@@ -71,6 +73,27 @@ pub async fn rename<C: ConnectionTrait>(
         id: Set(id),
         name: Set(name.as_str().to_owned()),
         name_normalized: Set(name.normalized()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(to_domain(model))
+}
+
+/// Replaces a project's settings overrides (JSON object text).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn set_settings<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    settings: &str,
+    now: DateTime<Utc>,
+) -> RepoResult<Project> {
+    let model = projects::ActiveModel {
+        id: Set(id),
+        settings: Set(settings.to_owned()),
         updated_at: Set(now),
         ..Default::default()
     }

@@ -9,9 +9,10 @@ use roster_domain::paging::page_size;
 use roster_domain::project::{API_KEY_PREFIX, last4};
 use roster_domain::{
     Action, ApiKey, ApiKeyLabel, AuditAction, OrganizationView, Project, ProjectName, Role,
-    SecretToken, User,
+    SecretToken, Settings, User,
 };
 use roster_persistence::api_keys::NewApiKey;
+use roster_persistence::organizations::OrganizationKey;
 use roster_persistence::{api_keys, begin_write, projects, users};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -114,6 +115,59 @@ impl Roster {
             .await?;
         txn.commit().await?;
         Ok(renamed)
+    }
+
+    /// Replaces a project's settings overrides (member+); each key replaces the
+    /// organization's default of the same name in `effective_settings`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `BadInput` (field `settings`) for anything but a JSON object
+    /// of at most 16 KiB.
+    pub async fn update_project_settings(
+        &self,
+        principal: &Principal,
+        project_id: Uuid,
+        settings: serde_json::Value,
+        request: &RequestContext,
+    ) -> Result<Project> {
+        let settings =
+            Settings::parse(settings).map_err(|err| Error::bad_input("settings", err))?;
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let (project, view) = self.project_for(&txn, principal, project_id).await?;
+        require(view.membership.role, Action::UpdateProjectSettings)?;
+        let updated = projects::set_settings(&txn, project.id, &settings.to_text(), now).await?;
+        Audit::by(principal, request, now)
+            .action(AuditAction::ProjectSettingsChanged, project.organization_id)
+            .target(project.id)
+            .project(project.id)
+            .context(serde_json::json!({ "keys": settings.keys() }))
+            .append(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// The project's settings: the organization's defaults with the project's overrides
+    /// applied key by key (viewer+).
+    ///
+    /// # Errors
+    /// `NotFound` when the caller cannot see the project's organization.
+    pub async fn effective_settings(
+        &self,
+        principal: &Principal,
+        project: &Project,
+    ) -> Result<Settings> {
+        let view = self
+            .view_as(
+                &self.db,
+                principal,
+                OrganizationKey::Id(project.organization_id),
+            )
+            .await?
+            .ok_or(Error::NotFound("project"))?;
+        let defaults = Settings::from_text(&view.organization.settings);
+        Ok(defaults.merged(&Settings::from_text(&project.settings)))
     }
 
     /// Deletes a project and its keys (admin+).

@@ -52,6 +52,22 @@ impl ProjectMutation {
         Ok(project(renamed))
     }
 
+    /// Replaces a project's settings overrides (member): a JSON object of at most 16 KiB
+    /// whose keys replace the organization's defaults of the same name.
+    async fn update_project_settings(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        settings: async_graphql::Json<serde_json::Value>,
+    ) -> async_graphql::Result<ProjectObject> {
+        let id = parse_id(ctx, "id", &id)?;
+        let updated = roster(ctx)?
+            .update_project_settings(principal(ctx)?, id, settings.0, origin(ctx)?)
+            .await
+            .gql(ctx)?;
+        Ok(project(updated))
+    }
+
     /// Deletes a project and its keys (admin). Returns its id.
     async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;

@@ -43,6 +43,21 @@ impl ProjectObject {
         };
         Ok(keys.into_iter().map(ApiKeyObject).collect())
     }
+    /// The project's own overrides of the organization's settings (a JSON object).
+    async fn settings(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(roster_domain::Settings::from_text(&self.project.settings).to_value())
+    }
+    /// The organization's settings with this project's overrides applied key by key.
+    async fn effective_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+        let settings = roster(ctx)?
+            .effective_settings(principal(ctx)?, &self.project)
+            .await
+            .gql(ctx)?;
+        Ok(async_graphql::Json(settings.to_value()))
+    }
 }
 
 /// An API key as shown after creation: never the secret.
