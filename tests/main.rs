@@ -10,6 +10,7 @@ mod support;
 mod abuse;
 mod api_keys;
 mod audit_log;
+mod avatars;
 mod browser;
 mod delivery;
 mod hardening;

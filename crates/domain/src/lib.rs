@@ -7,6 +7,7 @@
 //! reads a clock or a random number generator: callers pass `now` and random bytes in.
 
 pub mod audit_action;
+pub mod avatar;
 pub mod delivery;
 pub mod email;
 pub mod invitation;

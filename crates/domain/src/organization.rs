@@ -1,9 +1,7 @@
-//! Organization rules that need no database: the two kinds, the name, the deterministic
-//! avatar, and the checks a deletion must pass.
+//! Organization rules that need no database: the two kinds, the name, the retention
+//! choices, and the checks a deletion must pass.
 
 use std::fmt;
-
-use uuid::Uuid;
 
 const MAX_NAME_CHARS: usize = 64;
 
@@ -175,15 +173,6 @@ impl RetentionDays {
     }
 }
 
-/// The avatar URL of an organization, deterministic from its id (DiceBear "glass").
-#[must_use]
-pub fn avatar_url(id: Uuid) -> String {
-    format!(
-        "https://api.dicebear.com/9.x/glass/svg?seed={}",
-        id.simple()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,13 +255,6 @@ mod tests {
         for days in [0, 1, 29, 31, 89, 91, 365, -30] {
             assert_eq!(RetentionDays::parse(Some(days)), Err(RetentionError));
         }
-    }
-
-    #[test]
-    fn avatar_is_deterministic() {
-        let id = Uuid::from_u128(42);
-        assert_eq!(avatar_url(id), avatar_url(id));
-        assert_ne!(avatar_url(id), avatar_url(Uuid::from_u128(43)));
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/invitations/{token}/decline", post(invitation_page::decline))
         .route("/invitations/{token}/switch", post(invitation_page::switch))
         .route("/assets/page.css", get(edge::page_css))
+        .route("/avatars/{file}", get(edge::avatar))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(edge::html_security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))

@@ -110,6 +110,12 @@ impl Roster {
         )
     }
 
+    /// The base URL every link Roster hands out starts with.
+    #[must_use]
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// The configuration the service runs with.
     #[must_use]
     pub fn config(&self) -> &Config {

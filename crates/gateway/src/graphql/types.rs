@@ -144,8 +144,12 @@ impl OrganizationObject {
         self.0.organization.kind.into()
     }
     /// Deterministic from the organization's id.
-    async fn avatar_url(&self) -> String {
-        roster_domain::organization::avatar_url(self.0.organization.id)
+    async fn avatar_url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(format!(
+            "{}/avatars/{}.svg",
+            roster(ctx)?.public_url(),
+            self.0.organization.id
+        ))
     }
     async fn viewer_role(&self) -> GqlRole {
         self.0.membership.role.into()

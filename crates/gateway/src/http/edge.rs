@@ -3,8 +3,8 @@
 //! `X-Frame-Options` and a `Content-Security-Policy`, so no other site can frame a page
 //! and have a visitor click its buttons.
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::extract::{Path, Request};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -74,6 +74,31 @@ pub(crate) async fn page_css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         PAGE_CSS,
+    )
+        .into_response()
+}
+
+/// `GET /avatars/{id}.svg`: the organization's default avatar, drawn from its id alone
+/// (so anyone may fetch it: it tells nothing an id does not). An SVG served by us is a
+/// document of our origin: it gets a policy that forbids scripts and never sniffing.
+pub(crate) async fn avatar(Path(file): Path<String>) -> Response {
+    let Some(id) = file
+        .strip_suffix(".svg")
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+    else {
+        return (StatusCode::NOT_FOUND, "no such avatar").into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+        ],
+        roster_domain::avatar::avatar_svg(id),
     )
         .into_response()
 }
