@@ -80,6 +80,7 @@ pub enum Action {
     CreateApiKey,
     RenameApiKey,
     RegenerateApiKey,
+    RecordUsage,
     DeleteProject,
     DeleteApiKey,
     InviteMember,
@@ -94,13 +95,14 @@ pub enum Action {
 
 impl Action {
     /// Every action, from the viewer's reads up to the owner's deletion.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadOrganization,
         Action::CreateProject,
         Action::RenameProject,
         Action::CreateApiKey,
         Action::RenameApiKey,
         Action::RegenerateApiKey,
+        Action::RecordUsage,
         Action::DeleteProject,
         Action::DeleteApiKey,
         Action::InviteMember,
@@ -122,7 +124,8 @@ impl Action {
             | Action::RenameProject
             | Action::CreateApiKey
             | Action::RenameApiKey
-            | Action::RegenerateApiKey => Role::Member,
+            | Action::RegenerateApiKey
+            | Action::RecordUsage => Role::Member,
             Action::DeleteProject
             | Action::DeleteApiKey
             | Action::InviteMember
@@ -146,6 +149,7 @@ impl Action {
             Action::CreateApiKey => "api_key:create",
             Action::RenameApiKey => "api_key:rename",
             Action::RegenerateApiKey => "api_key:regenerate",
+            Action::RecordUsage => "usage:record",
             Action::DeleteProject => "project:delete",
             Action::DeleteApiKey => "api_key:delete",
             Action::InviteMember => "member:invite",
@@ -191,6 +195,7 @@ mod tests {
             (CreateApiKey, Role::Member),
             (RenameApiKey, Role::Member),
             (RegenerateApiKey, Role::Member),
+            (RecordUsage, Role::Member),
             (DeleteProject, Role::Admin),
             (DeleteApiKey, Role::Admin),
             (InviteMember, Role::Admin),
