@@ -27,3 +27,4 @@ mod projects;
 mod races;
 mod sign_in;
 mod startup;
+mod usage;

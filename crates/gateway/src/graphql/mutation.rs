@@ -13,6 +13,7 @@ pub struct Mutation(
     super::membership::MembershipMutation,
     super::project_mutation::ProjectMutation,
     super::plans::PlanMutation,
+    super::usage::UsageMutation,
 );
 
 /// Sign-in and organization mutations.
