@@ -30,3 +30,4 @@ mod races;
 mod settings;
 mod sign_in;
 mod startup;
+mod usage;

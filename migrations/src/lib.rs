@@ -18,6 +18,7 @@ mod m20261122_000003_create_projects_and_api_keys;
 mod m20261203_000001_add_outbox_lease_owner_and_expiry;
 mod m20261203_000002_create_rate_events;
 mod m20261203_000003_add_organization_plan_id;
+mod m20261203_100001_create_usage;
 mod m20261203_200001_create_notification_preferences;
 mod m20261203_200002_add_organization_settings;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_add_outbox_lease_owner_and_expiry::Migration),
             Box::new(m20261203_000002_create_rate_events::Migration),
             Box::new(m20261203_000003_add_organization_plan_id::Migration),
+            Box::new(m20261203_100001_create_usage::Migration),
             Box::new(m20261203_200001_create_notification_preferences::Migration),
             Box::new(m20261203_200002_add_organization_settings::Migration),
         ]

@@ -1,6 +1,6 @@
 //! Roster's pure rules: the value types that parse user input (`EmailAddress`, `Slug`,
 //! `OrgName`), the role ranking and the action -> minimum-role table, organization,
-//! invitation and paging rules, plans and usage levels, the audit actions and outbox message kinds, and
+//! invitation and paging rules, plans, usage levels and usage periods, the audit actions and outbox message kinds, and
 //! secret-token hashing.
 //!
 //! This crate must not know about databases, mail transports, HTTP or GraphQL. It never
@@ -24,6 +24,7 @@ pub mod settings;
 pub mod slug;
 mod text;
 pub mod token;
+pub mod usage;
 
 pub use audit_action::{AuditAction, AuditActionError};
 pub use delivery::{Channel, DeliveryStatus, MailKind, MessageKind, UnknownName};

@@ -81,6 +81,7 @@ pub enum Action {
     CreateApiKey,
     RenameApiKey,
     RegenerateApiKey,
+    RecordUsage,
     DeleteProject,
     DeleteApiKey,
     InviteMember,
@@ -95,7 +96,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, from the viewer's reads up to the owner's deletion.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadOrganization,
         Action::CreateProject,
         Action::RenameProject,
@@ -103,6 +104,7 @@ impl Action {
         Action::CreateApiKey,
         Action::RenameApiKey,
         Action::RegenerateApiKey,
+        Action::RecordUsage,
         Action::DeleteProject,
         Action::DeleteApiKey,
         Action::InviteMember,
@@ -125,7 +127,8 @@ impl Action {
             | Action::UpdateProjectSettings
             | Action::CreateApiKey
             | Action::RenameApiKey
-            | Action::RegenerateApiKey => Role::Member,
+            | Action::RegenerateApiKey
+            | Action::RecordUsage => Role::Member,
             Action::DeleteProject
             | Action::DeleteApiKey
             | Action::InviteMember
@@ -150,6 +153,7 @@ impl Action {
             Action::CreateApiKey => "api_key:create",
             Action::RenameApiKey => "api_key:rename",
             Action::RegenerateApiKey => "api_key:regenerate",
+            Action::RecordUsage => "usage:record",
             Action::DeleteProject => "project:delete",
             Action::DeleteApiKey => "api_key:delete",
             Action::InviteMember => "member:invite",
@@ -196,6 +200,7 @@ mod tests {
             (CreateApiKey, Role::Member),
             (RenameApiKey, Role::Member),
             (RegenerateApiKey, Role::Member),
+            (RecordUsage, Role::Member),
             (DeleteProject, Role::Admin),
             (DeleteApiKey, Role::Admin),
             (InviteMember, Role::Admin),

@@ -15,6 +15,7 @@ mod project_types;
 mod query;
 mod text_input;
 mod types;
+mod usage;
 
 use async_graphql::{Context, EmptySubscription, Schema};
 use roster_service::{Actor, Principal, RequestContext, Roster};

@@ -18,4 +18,6 @@ pub mod rate_events;
 pub mod server_secrets;
 pub mod sessions;
 pub mod sign_in_tokens;
+pub mod usage_counters;
+pub mod usage_idempotency;
 pub mod users;

@@ -20,6 +20,7 @@ pub mod rate_events;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in_tokens;
+pub mod usage;
 pub mod users;
 
 pub use db::{begin_write, connect, lock_key, migrate, migrations_pending};

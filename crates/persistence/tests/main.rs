@@ -13,3 +13,4 @@ mod constraints;
 mod explain;
 mod members;
 mod outbox;
+mod usage;

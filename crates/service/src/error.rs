@@ -41,7 +41,7 @@ pub enum Error {
     InvitationExpired,
     #[error("this organization's plan allows {limit} {metric}, and {used} are in use")]
     QuotaExceeded {
-        metric: &'static str,
+        metric: String,
         used: u64,
         limit: u64,
     },

@@ -24,6 +24,7 @@ mod projects;
 mod random;
 mod rate;
 mod sessions;
+mod usage;
 
 use std::sync::Arc;
 

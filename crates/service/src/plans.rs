@@ -48,7 +48,7 @@ pub struct UsageMetric {
     pub period_end: Option<DateTime<Utc>>,
 }
 
-/// An organization's usage: what it holds, and (later) its metered metrics.
+/// An organization's usage: what it holds, and its metered metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {
     pub seats: UsageMetric,
@@ -89,7 +89,7 @@ impl Roster {
         Ok(Usage {
             seats,
             projects,
-            metrics: Vec::new(),
+            metrics: self.metered(&self.db, organization, now).await?,
         })
     }
 

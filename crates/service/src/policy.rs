@@ -66,7 +66,7 @@ impl Roster {
         let used = self.held(txn, organization, resource, now).await?;
         if used + additional > limit {
             return Err(Error::QuotaExceeded {
-                metric: resource.metric(),
+                metric: resource.metric().to_owned(),
                 used,
                 limit,
             });

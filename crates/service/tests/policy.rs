@@ -21,7 +21,7 @@ impl SpendPolicy for Small {
     }
 }
 
-fn quota(result: Result<impl std::fmt::Debug, Error>) -> (&'static str, u64, u64) {
+fn quota(result: Result<impl std::fmt::Debug, Error>) -> (String, u64, u64) {
     match result {
         Err(Error::QuotaExceeded {
             metric,
@@ -53,7 +53,7 @@ async fn seats_and_projects_stop_at_the_policys_limit() {
     let refused = roster
         .invite_member(&owner, org, "second@example.com", Role::Member, &request())
         .await;
-    assert_eq!(quota(refused), ("seats", 2, 2));
+    assert_eq!(quota(refused), ("seats".to_owned(), 2, 2));
     // Accepting keeps the seat its invitation held.
     let link = service
         .queued_link("first@example.com", MailKind::Invitation)
@@ -71,5 +71,5 @@ async fn seats_and_projects_stop_at_the_policys_limit() {
     let refused = roster
         .create_project(&owner, org, "Second", &request())
         .await;
-    assert_eq!(quota(refused), ("projects", 1, 1));
+    assert_eq!(quota(refused), ("projects".to_owned(), 1, 1));
 }

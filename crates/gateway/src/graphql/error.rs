@@ -57,12 +57,12 @@ pub fn to_graphql(err: Error, request_id: &str) -> async_graphql::Error {
             ext.set("retryAfterSeconds", retry_after_seconds);
         }),
         Error::QuotaExceeded {
-            metric,
+            ref metric,
             used,
             limit,
         } => async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
             ext.set("code", code);
-            ext.set("metric", metric);
+            ext.set("metric", metric.as_str());
             ext.set("used", used);
             ext.set("limit", limit);
         }),
@@ -158,7 +158,7 @@ mod tests {
             (Error::InvitationExpired, "INVITATION_EXPIRED"),
             (
                 Error::QuotaExceeded {
-                    metric: "seats",
+                    metric: "seats".into(),
                     used: 5,
                     limit: 5,
                 },

@@ -15,6 +15,7 @@ pub struct Mutation(
     super::project_mutation::ProjectMutation,
     super::plans::PlanMutation,
     super::notifications::NotificationMutation,
+    super::usage::UsageMutation,
 );
 
 /// Sign-in and organization mutations.

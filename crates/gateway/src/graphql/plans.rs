@@ -93,7 +93,7 @@ impl PlanLimitObject {
 pub(super) struct UsageObject {
     seats: UsageMetricObject,
     projects: UsageMetricObject,
-    /// The product's metered metrics (none are recorded yet).
+    /// The product's metered metrics: every one the plan declares, this period.
     metrics: Vec<UsageMetricObject>,
 }
 
