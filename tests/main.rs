@@ -31,3 +31,4 @@ mod settings;
 mod sign_in;
 mod startup;
 mod usage;
+mod usage_warnings;

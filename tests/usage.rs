@@ -34,7 +34,7 @@ const METRICS: &str = "query($id: ID) { organization(id: $id) { usage {
     metrics { metric used limit level periodEnd } } } }";
 
 /// A server on `PLANS_FILE`, with sessions that outlive the month a test skips.
-async fn spawn() -> (TestApp, tempfile::TempDir) {
+pub(crate) async fn spawn() -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plans.toml");
     std::fs::write(&path, PLANS_FILE).unwrap();
@@ -58,7 +58,7 @@ fn next_month(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Moves the server's clock to one hour into the next month, so a test never straddles
 /// a month's end by accident; returns the new month's end.
-fn skip_to_next_month(app: &TestApp) -> DateTime<Utc> {
+pub(crate) fn skip_to_next_month(app: &TestApp) -> DateTime<Utc> {
     let now = app.clock.now();
     app.clock
         .advance(next_month(now) - now + Duration::hours(1));
@@ -66,7 +66,7 @@ fn skip_to_next_month(app: &TestApp) -> DateTime<Utc> {
 }
 
 /// An owner, a team organization on the free plan, and a member API key of it.
-async fn org_with_key(app: &TestApp, email: &str) -> (SignedIn, String, String) {
+pub(crate) async fn org_with_key(app: &TestApp, email: &str) -> (SignedIn, String, String) {
     let owner = app.sign_in(email).await;
     let org = app.create_org(&owner, "Metered").await;
     let project = app.create_project(&owner, &org, "Backend").await;
@@ -74,7 +74,7 @@ async fn org_with_key(app: &TestApp, email: &str) -> (SignedIn, String, String) 
     (owner, org, secret)
 }
 
-async fn record(
+pub(crate) async fn record(
     app: &TestApp,
     token: &str,
     org: Option<&str>,

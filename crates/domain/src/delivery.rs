@@ -64,11 +64,17 @@ pub enum MailKind {
     SignIn,
     /// An invitation to join an organization.
     Invitation,
+    /// An organization's usage crossed 80 % or 100 % of a limit.
+    UsageWarning,
 }
 
 impl MailKind {
     /// Every mail kind.
-    pub const ALL: [MailKind; 2] = [MailKind::SignIn, MailKind::Invitation];
+    pub const ALL: [MailKind; 3] = [
+        MailKind::SignIn,
+        MailKind::Invitation,
+        MailKind::UsageWarning,
+    ];
 
     /// The stored spelling.
     #[must_use]
@@ -76,6 +82,7 @@ impl MailKind {
         match self {
             MailKind::SignIn => "sign_in",
             MailKind::Invitation => "invitation",
+            MailKind::UsageWarning => "usage_warning",
         }
     }
 

@@ -80,9 +80,48 @@ fn month_start(year: i32, month: u32) -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// The shares of a limit whose crossing is worth a mail: a warning, then the limit itself.
+pub const WARNING_THRESHOLDS: [u8; 2] = [80, 100];
+
+/// The highest warning threshold (percent of `limit`) that going from `before` to `after`
+/// crosses, if any. Counters only rise within a period, so a threshold is crossed once per
+/// period: not again on the next increment, again once the period starts over at zero.
+#[must_use]
+pub fn crossed_threshold(before: u64, after: u64, limit: Option<u64>) -> Option<u8> {
+    let limit = u128::from(limit?);
+    if limit == 0 {
+        return None;
+    }
+    WARNING_THRESHOLDS.into_iter().rev().find(|percent| {
+        let line = limit * u128::from(*percent);
+        u128::from(before) * 100 < line && u128::from(after) * 100 >= line
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_threshold_is_crossed_once_on_the_way_up() {
+        assert_eq!(crossed_threshold(0, 79, Some(100)), None);
+        assert_eq!(crossed_threshold(79, 80, Some(100)), Some(80));
+        assert_eq!(
+            crossed_threshold(80, 95, Some(100)),
+            None,
+            "already past 80"
+        );
+        assert_eq!(crossed_threshold(95, 100, Some(100)), Some(100));
+        assert_eq!(crossed_threshold(100, 150, Some(100)), None);
+        assert_eq!(
+            crossed_threshold(10, 120, Some(100)),
+            Some(100),
+            "the highest one"
+        );
+        assert_eq!(crossed_threshold(3, 4, Some(5)), Some(80));
+        assert_eq!(crossed_threshold(0, 1_000, None), None, "unlimited");
+        assert_eq!(crossed_threshold(0, 5, Some(0)), None);
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)

@@ -26,6 +26,21 @@ pub enum Mail {
         /// Human-readable expiry, e.g. `2026-11-29 12:00 UTC`.
         expires: String,
     },
+    /// An organization's usage crossed a warning threshold of a limit.
+    UsageWarning {
+        to: String,
+        link: String,
+        organization: String,
+        metric: String,
+        used: u64,
+        limit: u64,
+        /// The threshold crossed: 80 or 100.
+        percent: u8,
+        /// Whether the limit refuses more at 100 %.
+        hard: bool,
+        /// When the counter starts over, human-readable; `None` for counters that never do.
+        period_end: Option<String>,
+    },
 }
 
 /// A template failed to render (a bug, never user input).
@@ -64,6 +79,32 @@ struct InvitationText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "usage_warning.txt")]
+struct UsageWarningText<'a> {
+    link: &'a str,
+    organization: &'a str,
+    metric: &'a str,
+    used: u64,
+    limit: u64,
+    percent: u8,
+    hard: bool,
+    period_end: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "usage_warning.html")]
+struct UsageWarningHtml<'a> {
+    link: &'a str,
+    organization: &'a str,
+    metric: &'a str,
+    used: u64,
+    limit: u64,
+    percent: u8,
+    hard: bool,
+    period_end: Option<&'a str>,
+}
+
+#[derive(Template)]
 #[template(path = "invitation.html")]
 struct InvitationHtml<'a> {
     link: &'a str,
@@ -87,6 +128,7 @@ impl Mail {
         match self {
             Mail::SignIn { .. } => MailKind::SignIn,
             Mail::Invitation { .. } => MailKind::Invitation,
+            Mail::UsageWarning { .. } => MailKind::UsageWarning,
         }
     }
 
@@ -94,7 +136,9 @@ impl Mail {
     #[must_use]
     pub fn recipient(&self) -> &str {
         match self {
-            Mail::SignIn { to, .. } | Mail::Invitation { to, .. } => to,
+            Mail::SignIn { to, .. }
+            | Mail::Invitation { to, .. }
+            | Mail::UsageWarning { to, .. } => to,
         }
     }
 
@@ -102,7 +146,9 @@ impl Mail {
     #[must_use]
     pub fn link(&self) -> &str {
         match self {
-            Mail::SignIn { link, .. } | Mail::Invitation { link, .. } => link,
+            Mail::SignIn { link, .. }
+            | Mail::Invitation { link, .. }
+            | Mail::UsageWarning { link, .. } => link,
         }
     }
 
@@ -165,6 +211,46 @@ impl Mail {
                     .map_err(wrap)?,
                 })
             }
+            Mail::UsageWarning {
+                link,
+                organization,
+                metric,
+                used,
+                limit,
+                percent,
+                hard,
+                period_end,
+                ..
+            } => {
+                let period_end = period_end.as_deref();
+                Ok(Rendered {
+                    subject: format!("{organization} has used {percent}% of its {metric} limit"),
+                    text: UsageWarningText {
+                        link,
+                        organization,
+                        metric,
+                        used: *used,
+                        limit: *limit,
+                        percent: *percent,
+                        hard: *hard,
+                        period_end,
+                    }
+                    .render()
+                    .map_err(wrap)?,
+                    html: UsageWarningHtml {
+                        link,
+                        organization,
+                        metric,
+                        used: *used,
+                        limit: *limit,
+                        percent: *percent,
+                        hard: *hard,
+                        period_end,
+                    }
+                    .render()
+                    .map_err(wrap)?,
+                })
+            }
         }
     }
 }
@@ -220,6 +306,36 @@ mod tests {
         assert!(
             rendered.html.contains("&#60;script&#62;") || rendered.html.contains("&lt;script&gt;")
         );
+    }
+
+    #[test]
+    fn the_usage_warning_names_metric_usage_and_what_happens_at_the_limit() {
+        let mail = Mail::UsageWarning {
+            to: "ops@example.com".into(),
+            link: "http://localhost:8080/graphql".into(),
+            organization: "<b>Acme</b>".into(),
+            metric: "analyses".into(),
+            used: 80,
+            limit: 100,
+            percent: 80,
+            hard: true,
+            period_end: Some("2027-01-01 00:00 UTC".into()),
+        };
+        let rendered = mail.render().unwrap();
+        assert!(rendered.subject.contains("80% of its analyses limit"));
+        assert!(
+            rendered.text.contains("used 80 of 100 analyses"),
+            "{}",
+            rendered.text
+        );
+        assert!(rendered.text.contains("refuses more analyses"));
+        assert!(
+            rendered
+                .text
+                .lines()
+                .any(|line| line == "http://localhost:8080/graphql")
+        );
+        assert!(!rendered.html.contains("<b>Acme</b>"));
     }
 
     #[test]

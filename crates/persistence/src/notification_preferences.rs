@@ -70,3 +70,43 @@ pub async fn save<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// The addresses of the organization's owners and admins who keep usage warnings on (the
+/// default), oldest membership first.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn usage_warning_recipients<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+) -> RepoResult<Vec<String>> {
+    use sea_orm::QueryOrder;
+
+    use crate::entity::{memberships, users};
+
+    let admins = memberships::Entity::find()
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::Role.is_in([
+            roster_domain::Role::Owner.as_str(),
+            roster_domain::Role::Admin.as_str(),
+        ]))
+        .order_by_asc(memberships::Column::Id)
+        .find_also_related(users::Entity)
+        .all(db)
+        .await?;
+    let opted_out: std::collections::HashSet<Uuid> = preferences::Entity::find()
+        .filter(preferences::Column::OrganizationId.eq(organization_id))
+        .filter(preferences::Column::UsageWarnings.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.user_id)
+        .collect();
+    Ok(admins
+        .into_iter()
+        .filter_map(|(membership, user)| {
+            let user = user?;
+            (!opted_out.contains(&membership.user_id)).then_some(user.email)
+        })
+        .collect())
+}

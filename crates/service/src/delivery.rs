@@ -37,9 +37,10 @@ const MAX_BATCH: u64 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
 /// Every kind this version can deliver; others are left to processes that know them.
-const KINDS: [MessageKind; 2] = [
+const KINDS: [MessageKind; 3] = [
     MessageKind::Mail(MailKind::SignIn),
     MessageKind::Mail(MailKind::Invitation),
+    MessageKind::Mail(MailKind::UsageWarning),
 ];
 
 /// What a sender made of one attempt.

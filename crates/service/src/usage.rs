@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use roster_domain::plan::{PROJECTS, SEATS};
 use roster_domain::usage::{self as rules, UsageInputError};
 use roster_domain::{Action, Organization, PlanLimit, UsageLevel, UsagePeriod};
+use roster_mailer::Mail;
 use roster_persistence::begin_write;
 use roster_persistence::usage::{self as store, KeyUse};
 use sea_orm::ConnectionTrait;
@@ -136,6 +137,10 @@ impl Roster {
             });
         }
         store::add(&txn, organization_id, metric, period_start, quantity, now).await?;
+        if let Some(percent) = rules::crossed_threshold(used, total, limit.limit) {
+            self.warn_of_usage(&txn, &view.organization, &limit, total, percent, now)
+                .await?;
+        }
         let answer = UsageMetric {
             metric: metric.to_owned(),
             used: total,
@@ -156,7 +161,53 @@ impl Roster {
         )
         .await?;
         txn.commit().await?;
+        self.outbox_signal.notify_one();
         Ok(answer)
+    }
+
+    /// Queues the usage warning for `percent` of `limit` to the organization's billing
+    /// email and its owners and admins who keep usage warnings on, each address once. It
+    /// stops mattering when the period ends.
+    async fn warn_of_usage<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        organization: &Organization,
+        limit: &PlanLimit,
+        used: u64,
+        percent: u8,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(max) = limit.limit else {
+            return Ok(());
+        };
+        let mut recipients: Vec<String> = organization.billing_email.iter().cloned().collect();
+        for email in roster_persistence::notification_preferences::usage_warning_recipients(
+            txn,
+            organization.id,
+        )
+        .await?
+        {
+            if !recipients.contains(&email) {
+                recipients.push(email);
+            }
+        }
+        let period_end = rules::period_end(limit.period, now);
+        for to in recipients {
+            let mail = Mail::UsageWarning {
+                to,
+                link: format!("{}/graphql", self.public_url),
+                organization: organization.name.clone(),
+                metric: limit.metric.clone(),
+                used,
+                limit: max,
+                percent,
+                hard: limit.hard,
+                period_end: period_end.map(crate::format_time),
+            };
+            self.enqueue(txn, &mail, Some(organization.id), None, period_end, now)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Every metered metric of the organization's plan with what the current period used
