@@ -70,3 +70,45 @@ async fn crossing_80_and_100_percent_mails_each_recipient_once_per_period() {
     assert_eq!(warnings_to(&app, "billing@example.com").await, 3);
     assert_eq!(warnings_to(&app, &owner.email).await, 3);
 }
+
+#[tokio::test]
+async fn seats_warn_at_80_and_100_percent_and_again_after_falling_back() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_in("seat-watcher@example.com").await;
+    let org = app.create_org(&owner, "Seat Watch").await;
+    // The free plan has 5 seats; the owner holds one.
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let body = app
+            .invite(&owner, &org, &format!("seat{n}@example.com"), "MEMBER")
+            .await;
+        ids.push(
+            body["data"]["inviteMember"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        assert_eq!(
+            warnings_to(&app, &owner.email).await,
+            usize::from(n == 3),
+            "{n}"
+        );
+    }
+    app.invite(&owner, &org, "seat4@example.com", "MEMBER")
+        .await;
+    assert_eq!(warnings_to(&app, &owner.email).await, 2, "100 %");
+    let mail = app.smtp.received_by(&owner.email).last().unwrap().decoded();
+    assert!(mail.contains("used 5 of 5 seats"), "{mail}");
+    // Back below 80 % and up again: a new crossing.
+    for id in &ids[..2] {
+        app.gql(
+            Some(&owner.token),
+            "mutation($id: ID!) { revokeInvitation(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+    app.invite(&owner, &org, "seat5@example.com", "MEMBER")
+        .await;
+    assert_eq!(warnings_to(&app, &owner.email).await, 3, "80 % again");
+}

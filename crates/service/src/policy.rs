@@ -5,7 +5,8 @@
 //! default has no limits, and plans plug their limits in here.
 
 use chrono::{DateTime, Utc};
-use roster_domain::{InvitationStatus, Organization};
+use roster_domain::usage::crossed_threshold;
+use roster_domain::{InvitationStatus, Organization, PlanLimit, UsagePeriod};
 use roster_persistence::{invitations, projects};
 use sea_orm::ConnectionTrait;
 
@@ -70,6 +71,19 @@ impl Roster {
                 used,
                 limit,
             });
+        }
+        // Held resources can fall back and rise again: each rise across 80 % or 100 % is a
+        // crossing worth a warning, in the same transaction as the spending.
+        let after = used + additional;
+        if let Some(percent) = crossed_threshold(used, after, Some(limit)) {
+            let held = PlanLimit {
+                metric: resource.metric().to_owned(),
+                limit: Some(limit),
+                period: UsagePeriod::None,
+                hard: true,
+            };
+            self.warn_of_usage(txn, organization, &held, after, percent, now)
+                .await?;
         }
         Ok(())
     }

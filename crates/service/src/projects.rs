@@ -84,6 +84,7 @@ impl Roster {
             .append(&txn)
             .await?;
         txn.commit().await?;
+        self.outbox_signal.notify_one();
         Ok(project)
     }
 

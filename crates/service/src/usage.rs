@@ -168,7 +168,7 @@ impl Roster {
     /// Queues the usage warning for `percent` of `limit` to the organization's billing
     /// email and its owners and admins who keep usage warnings on, each address once. It
     /// stops mattering when the period ends.
-    async fn warn_of_usage<C: ConnectionTrait>(
+    pub(crate) async fn warn_of_usage<C: ConnectionTrait>(
         &self,
         txn: &C,
         organization: &Organization,
