@@ -39,7 +39,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
-    pruner: JoinHandle<()>,
+    housekeeping: JoinHandle<()>,
 }
 
 impl Running {
@@ -51,7 +51,7 @@ impl Running {
         let _ = self.shutdown.send(true);
         self.server.await.context("server task panicked")??;
         self.worker.await.context("delivery worker panicked")?;
-        self.pruner.await.context("audit pruning panicked")?;
+        self.housekeeping.await.context("housekeeping panicked")?;
         Ok(())
     }
 
@@ -199,10 +199,10 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let worker = tokio::spawn(roster.delivery_worker().run(shutdown_rx.clone()));
-    let pruner = tokio::spawn(
+    let housekeeping = tokio::spawn(
         roster
             .clone()
-            .run_audit_pruning(prune_every, shutdown_rx.clone()),
+            .run_housekeeping(prune_every, shutdown_rx.clone()),
     );
     let mut server_shutdown = shutdown_rx;
     let server = tokio::spawn(async move {
@@ -222,7 +222,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         shutdown,
         server,
         worker,
-        pruner,
+        housekeeping,
     })
 }
 

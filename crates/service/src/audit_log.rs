@@ -120,33 +120,3 @@ impl Roster {
         Ok(total)
     }
 }
-
-impl Roster {
-    /// Prunes the audit log (and rate-limit uses older than any window, and expired usage
-    /// idempotency keys) every `every` until `shutdown` turns true (the background
-    /// retention job; one per process is harmless, deletes are idempotent).
-    pub async fn run_audit_pruning(
-        self,
-        every: std::time::Duration,
-        mut shutdown: tokio::sync::watch::Receiver<bool>,
-    ) {
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            if let Err(err) = self.prune_audit_log().await {
-                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "audit pruning failed");
-            }
-            if let Err(err) = self.prune_rate_events().await {
-                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "rate event pruning failed");
-            }
-            if let Err(err) = self.prune_usage_keys().await {
-                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "usage key pruning failed");
-            }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
-}

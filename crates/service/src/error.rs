@@ -2,6 +2,7 @@
 //! the public `extensions.code` set; messages here are safe to show to the caller.
 
 use roster_domain::paging::{PageSizeError, SearchError};
+use roster_domain::usage::UsageInputError;
 use roster_domain::{
     EmailError, InvitationError, MembershipRuleError, NameError, OrgNameError,
     OrganizationRuleError, RetentionError, Role, SlugError,
@@ -170,5 +171,14 @@ impl From<NameError> for Error {
     /// Project names and key labels: the use case names the field when it is not `name`.
     fn from(err: NameError) -> Self {
         Error::bad_input("name", err)
+    }
+}
+
+impl From<UsageInputError> for Error {
+    fn from(err: UsageInputError) -> Self {
+        match err {
+            UsageInputError::BadKey => Error::bad_input("idempotencyKey", err),
+            UsageInputError::BadQuantity => Error::bad_input("quantity", err),
+        }
     }
 }

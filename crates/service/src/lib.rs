@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+mod housekeeping;
 mod invitations;
 mod members;
 mod notifications;

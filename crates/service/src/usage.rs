@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::plan::{PROJECTS, SEATS};
-use roster_domain::usage::{self as rules, UsageInputError};
+use roster_domain::usage as rules;
 use roster_domain::{Action, Organization, PlanLimit, UsageLevel, UsagePeriod};
 use roster_mailer::Mail;
 use roster_persistence::begin_write;
@@ -20,15 +20,6 @@ use crate::Roster;
 use crate::error::{Error, Result};
 use crate::plans::UsageMetric;
 use crate::principal::{Principal, require};
-
-impl From<UsageInputError> for Error {
-    fn from(err: UsageInputError) -> Self {
-        match err {
-            UsageInputError::BadKey => Error::bad_input("idempotencyKey", err),
-            UsageInputError::BadQuantity => Error::bad_input("quantity", err),
-        }
-    }
-}
 
 /// A usage metric's answer as stored with its idempotency key: the level is derived again
 /// on the way out, so only the numbers are kept.
