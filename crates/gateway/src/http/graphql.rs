@@ -158,8 +158,13 @@ async fn execute(
     // which reports it in the standard shape.
     let operation_name = request.operation_name.clone();
     let mut nul_argument = nul_in_variables(&request.variables);
+    // A NUL in a literal can only come from a `\u` escape (or a raw NUL) in the query text:
+    // only then is the document walked, so ordinary requests skip it.
+    let may_hold_nul = request.query.contains("\\u") || request.query.contains('\0');
     if let Ok(document) = request.parsed_query() {
-        nul_argument = nul_argument.or_else(|| nul_in_document(document));
+        if may_hold_nul {
+            nul_argument = nul_argument.or_else(|| nul_in_document(document));
+        }
         let aliases = count_aliases(document);
         if aliases > state.config.limits.query_aliases {
             return json_error(
