@@ -30,6 +30,10 @@ pub enum AuditAction {
     ApiKeyRenamed,
     ApiKeyRegenerated,
     ApiKeyDeleted,
+    WebhookEndpointCreated,
+    WebhookEndpointUpdated,
+    WebhookSecretRotated,
+    WebhookEndpointDeleted,
 }
 
 /// A name that is not an audit action.
@@ -39,7 +43,7 @@ pub struct AuditActionError(pub String);
 
 impl AuditAction {
     /// Every action, grouped by what it is about.
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::OrganizationCreated,
         AuditAction::OrganizationUpdated,
         AuditAction::OrganizationDeleted,
@@ -63,6 +67,10 @@ impl AuditAction {
         AuditAction::ApiKeyRenamed,
         AuditAction::ApiKeyRegenerated,
         AuditAction::ApiKeyDeleted,
+        AuditAction::WebhookEndpointCreated,
+        AuditAction::WebhookEndpointUpdated,
+        AuditAction::WebhookSecretRotated,
+        AuditAction::WebhookEndpointDeleted,
     ];
 
     /// The stored spelling, `noun.verb_past`.
@@ -94,6 +102,10 @@ impl AuditAction {
             AuditAction::ApiKeyRenamed => "api_key.renamed",
             AuditAction::ApiKeyRegenerated => "api_key.regenerated",
             AuditAction::ApiKeyDeleted => "api_key.deleted",
+            AuditAction::WebhookEndpointCreated => "webhook_endpoint.created",
+            AuditAction::WebhookEndpointUpdated => "webhook_endpoint.updated",
+            AuditAction::WebhookSecretRotated => "webhook_endpoint.secret_rotated",
+            AuditAction::WebhookEndpointDeleted => "webhook_endpoint.deleted",
         }
     }
 

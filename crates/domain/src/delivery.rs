@@ -1,5 +1,5 @@
 //! What the outbox carries and where each message stands: the kinds of message Roster
-//! queues (mail now, webhook calls next), and the delivery states shown to admins.
+//! queues (mail and webhook calls), and the delivery states shown to admins.
 //! Persistence stores these spellings, the mailer renders by `MailKind`, and the delivery
 //! worker picks a sender by `MessageKind::channel`.
 
@@ -66,14 +66,17 @@ pub enum MailKind {
     Invitation,
     /// An organization's usage crossed 80 % or 100 % of a limit.
     UsageWarning,
+    /// A webhook endpoint was switched off after failing for days.
+    WebhookDisabled,
 }
 
 impl MailKind {
     /// Every mail kind.
-    pub const ALL: [MailKind; 3] = [
+    pub const ALL: [MailKind; 4] = [
         MailKind::SignIn,
         MailKind::Invitation,
         MailKind::UsageWarning,
+        MailKind::WebhookDisabled,
     ];
 
     /// The stored spelling.
@@ -83,6 +86,7 @@ impl MailKind {
             MailKind::SignIn => "sign_in",
             MailKind::Invitation => "invitation",
             MailKind::UsageWarning => "usage_warning",
+            MailKind::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -106,12 +110,16 @@ impl MailKind {
 pub enum Channel {
     /// Email over SMTP (or into the dev mailbox).
     Mail,
+    /// A signed HTTP POST to an organization's webhook endpoint.
+    Webhook,
 }
 
 /// The kind of an outbox message, as stored in its `kind` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     Mail(MailKind),
+    /// One event for one webhook endpoint.
+    Webhook,
 }
 
 impl MessageKind {
@@ -121,6 +129,7 @@ impl MessageKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Mail(kind) => kind.as_str(),
+            MessageKind::Webhook => "webhook",
         }
     }
 
@@ -129,6 +138,9 @@ impl MessageKind {
     /// # Errors
     /// `UnknownName` for anything else.
     pub fn parse(value: &str) -> Result<MessageKind, UnknownName> {
+        if value == MessageKind::Webhook.as_str() {
+            return Ok(MessageKind::Webhook);
+        }
         MailKind::parse(value)
             .map(MessageKind::Mail)
             .map_err(|_| UnknownName {
@@ -142,6 +154,18 @@ impl MessageKind {
     pub fn channel(self) -> Channel {
         match self {
             MessageKind::Mail(_) => Channel::Mail,
+            MessageKind::Webhook => Channel::Webhook,
+        }
+    }
+
+    /// Whether the payload is dropped once the message is settled: mail can carry
+    /// sign-in and invitation links; a webhook's event carries no secret and is kept for
+    /// the delivery log and replays.
+    #[must_use]
+    pub fn redact_when_settled(self) -> bool {
+        match self {
+            MessageKind::Mail(_) => true,
+            MessageKind::Webhook => false,
         }
     }
 }
@@ -169,5 +193,7 @@ mod tests {
             assert_eq!(message.channel(), Channel::Mail);
         }
         assert!(MessageKind::parse("carrier_pigeon").is_err());
+        assert_eq!(MessageKind::parse("webhook"), Ok(MessageKind::Webhook));
+        assert_eq!(MessageKind::Webhook.channel(), Channel::Webhook);
     }
 }

@@ -1,7 +1,7 @@
 //! Roster's pure rules: the value types that parse user input (`EmailAddress`, `Slug`,
 //! `OrgName`), the role ranking and the action -> minimum-role table, organization,
-//! invitation and paging rules, plans, usage levels and usage periods, the audit actions and outbox message kinds, and
-//! secret-token hashing.
+//! invitation and paging rules, plans, usage levels and usage periods, the audit actions and outbox message kinds, webhook events, signatures and address rules,
+//! and secret-token hashing.
 //!
 //! This crate must not know about databases, mail transports, HTTP or GraphQL. It never
 //! reads a clock or a random number generator: callers pass `now` and random bytes in.
@@ -25,6 +25,7 @@ pub mod slug;
 mod text;
 pub mod token;
 pub mod usage;
+pub mod webhook;
 
 pub use audit_action::{AuditAction, AuditActionError};
 pub use delivery::{Channel, DeliveryStatus, MailKind, MessageKind, UnknownName};
@@ -45,3 +46,6 @@ pub use role::{Action, Role, RoleError};
 pub use settings::{Settings, SettingsError};
 pub use slug::{Slug, SlugError};
 pub use token::{SecretToken, TokenHash};
+pub use webhook::{
+    SigningSecrets, WebhookEndpoint, WebhookEvent, WebhookSecret, WebhookUrl, WebhookUrlError,
+};

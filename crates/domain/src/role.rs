@@ -89,6 +89,7 @@ pub enum Action {
     ChangeMemberRole,
     RemoveMember,
     UpdateOrganization,
+    ManageWebhooks,
     ChangePlan,
     TransferOwnership,
     DeleteOrganization,
@@ -96,7 +97,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, from the viewer's reads up to the owner's deletion.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::ReadOrganization,
         Action::CreateProject,
         Action::RenameProject,
@@ -112,6 +113,7 @@ impl Action {
         Action::ChangeMemberRole,
         Action::RemoveMember,
         Action::UpdateOrganization,
+        Action::ManageWebhooks,
         Action::ChangePlan,
         Action::TransferOwnership,
         Action::DeleteOrganization,
@@ -135,7 +137,8 @@ impl Action {
             | Action::ManageInvitations
             | Action::ChangeMemberRole
             | Action::RemoveMember
-            | Action::UpdateOrganization => Role::Admin,
+            | Action::UpdateOrganization
+            | Action::ManageWebhooks => Role::Admin,
             Action::ChangePlan | Action::TransferOwnership | Action::DeleteOrganization => {
                 Role::Owner
             }
@@ -161,6 +164,7 @@ impl Action {
             Action::ChangeMemberRole => "member:change_role",
             Action::RemoveMember => "member:remove",
             Action::UpdateOrganization => "organization:update",
+            Action::ManageWebhooks => "webhook:manage",
             Action::ChangePlan => "organization:change_plan",
             Action::TransferOwnership => "organization:transfer_ownership",
             Action::DeleteOrganization => "organization:delete",
@@ -208,6 +212,7 @@ mod tests {
             (ChangeMemberRole, Role::Admin),
             (RemoveMember, Role::Admin),
             (UpdateOrganization, Role::Admin),
+            (ManageWebhooks, Role::Admin),
             (ChangePlan, Role::Owner),
             (TransferOwnership, Role::Owner),
             (DeleteOrganization, Role::Owner),
