@@ -21,3 +21,5 @@ pub mod sign_in_tokens;
 pub mod usage_counters;
 pub mod usage_idempotency;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhook_endpoints;

@@ -22,6 +22,8 @@ pub mod sessions;
 pub mod sign_in_tokens;
 pub mod usage;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 pub use db::{begin_write, connect, lock_key, migrate, migrations_pending};
 pub use error::RepoError;

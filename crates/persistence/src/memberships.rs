@@ -254,3 +254,23 @@ pub async fn count_owners<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> 
         .count(db)
         .await?)
 }
+
+/// The email addresses of the organization's owners and admins, oldest membership first.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn admin_emails<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+) -> RepoResult<Vec<String>> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::Role.is_in([Role::Owner.as_str(), Role::Admin.as_str()]))
+        .order_by_asc(memberships::Column::Id)
+        .find_also_related(users::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, user)| user.map(|user| user.email))
+        .collect())
+}

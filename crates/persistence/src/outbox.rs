@@ -192,12 +192,22 @@ pub async fn record_attempt<C: ConnectionTrait>(
         )
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::LeaseOwner.eq(owner));
-    // Payloads can hold secrets (sign-in links); once a message is settled they are
+    // Mail payloads can hold secrets (sign-in links); once a message is settled they are
     // dropped, so secrets live in the database only while a message is on its way.
-    let redacted = serde_json::json!({ "redacted": true });
+    // Webhook payloads hold none and stay for the delivery log and replays.
+    let kept_kinds: Vec<&str> = [MessageKind::Webhook]
+        .into_iter()
+        .filter(|kind| !kind.redact_when_settled())
+        .map(MessageKind::as_str)
+        .collect();
+    let redacted = Expr::case(
+        outbox::Column::Kind.is_in(kept_kinds),
+        Expr::col(outbox::Column::Payload),
+    )
+    .finally(Expr::value(serde_json::json!({ "redacted": true })));
     let update = match attempt {
         Attempt::Sent => update
-            .col_expr(outbox::Column::Payload, Expr::value(redacted))
+            .col_expr(outbox::Column::Payload, redacted.clone().into())
             .col_expr(
                 outbox::Column::Status,
                 Expr::value(DeliveryStatus::Sent.as_str()),
@@ -214,7 +224,7 @@ pub async fn record_attempt<C: ConnectionTrait>(
             .col_expr(outbox::Column::LastError, Expr::value(Some(error)))
             .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at)),
         Attempt::Failed { error } => update
-            .col_expr(outbox::Column::Payload, Expr::value(redacted))
+            .col_expr(outbox::Column::Payload, redacted.clone().into())
             .col_expr(
                 outbox::Column::Status,
                 Expr::value(DeliveryStatus::Failed.as_str()),
