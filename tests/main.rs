@@ -32,3 +32,7 @@ mod sign_in;
 mod startup;
 mod usage;
 mod usage_warnings;
+mod webhook_receiver;
+mod webhooks;
+mod webhooks_delivery;
+mod webhooks_guard;

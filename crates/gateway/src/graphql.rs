@@ -16,6 +16,7 @@ mod query;
 mod text_input;
 mod types;
 mod usage;
+mod webhooks;
 
 use async_graphql::{Context, EmptySubscription, Schema};
 use roster_service::{Actor, Principal, RequestContext, Roster};

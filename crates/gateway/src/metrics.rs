@@ -48,7 +48,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, outbox_depth: Option<u64>) -> String {
+    pub fn render(&self, outbox_depth: Option<u64>, webhooks: &[(&str, u64)]) -> String {
         let mut out = String::new();
         out.push_str("# HELP roster_http_requests_total HTTP requests served.\n");
         out.push_str("# TYPE roster_http_requests_total counter\n");
@@ -98,6 +98,14 @@ impl Metrics {
             out.push_str("# TYPE roster_outbox_depth gauge\n");
             let _ = writeln!(out, "roster_outbox_depth {depth}");
         }
+        out.push_str("# HELP roster_webhook_attempts_total Webhook requests sent by this process, by outcome.\n");
+        out.push_str("# TYPE roster_webhook_attempts_total counter\n");
+        for (outcome, count) in webhooks {
+            let _ = writeln!(
+                out,
+                "roster_webhook_attempts_total{{outcome=\"{outcome}\"}} {count}"
+            );
+        }
         out
     }
 }
@@ -111,7 +119,7 @@ mod tests {
         let metrics = Metrics::default();
         metrics.observe("/graphql", "POST", 200, Duration::from_millis(3));
         metrics.observe("/graphql", "POST", 200, Duration::from_millis(300));
-        let text = metrics.render(Some(7));
+        let text = metrics.render(Some(7), &[("delivered", 3)]);
         assert!(text.contains(
             "roster_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"} 2"
         ));
@@ -119,5 +127,6 @@ mod tests {
         assert!(text.contains("le=\"0.5\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("roster_outbox_depth 7"));
+        assert!(text.contains("roster_webhook_attempts_total{outcome=\"delivered\"} 3"));
     }
 }

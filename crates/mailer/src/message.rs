@@ -41,6 +41,15 @@ pub enum Mail {
         /// When the counter starts over, human-readable; `None` for counters that never do.
         period_end: Option<String>,
     },
+    /// A webhook endpoint was switched off after days of failed deliveries.
+    WebhookDisabled {
+        to: String,
+        link: String,
+        organization: String,
+        url: String,
+        /// Since when every delivery failed, human-readable.
+        since: String,
+    },
 }
 
 /// A template failed to render (a bug, never user input).
@@ -105,6 +114,24 @@ struct UsageWarningHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "webhook_disabled.txt")]
+struct WebhookDisabledText<'a> {
+    link: &'a str,
+    organization: &'a str,
+    url: &'a str,
+    since: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "webhook_disabled.html")]
+struct WebhookDisabledHtml<'a> {
+    link: &'a str,
+    organization: &'a str,
+    url: &'a str,
+    since: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "invitation.html")]
 struct InvitationHtml<'a> {
     link: &'a str,
@@ -129,6 +156,7 @@ impl Mail {
             Mail::SignIn { .. } => MailKind::SignIn,
             Mail::Invitation { .. } => MailKind::Invitation,
             Mail::UsageWarning { .. } => MailKind::UsageWarning,
+            Mail::WebhookDisabled { .. } => MailKind::WebhookDisabled,
         }
     }
 
@@ -138,7 +166,8 @@ impl Mail {
         match self {
             Mail::SignIn { to, .. }
             | Mail::Invitation { to, .. }
-            | Mail::UsageWarning { to, .. } => to,
+            | Mail::UsageWarning { to, .. }
+            | Mail::WebhookDisabled { to, .. } => to,
         }
     }
 
@@ -148,7 +177,8 @@ impl Mail {
         match self {
             Mail::SignIn { link, .. }
             | Mail::Invitation { link, .. }
-            | Mail::UsageWarning { link, .. } => link,
+            | Mail::UsageWarning { link, .. }
+            | Mail::WebhookDisabled { link, .. } => link,
         }
     }
 
@@ -251,6 +281,31 @@ impl Mail {
                     .map_err(wrap)?,
                 })
             }
+            Mail::WebhookDisabled {
+                link,
+                organization,
+                url,
+                since,
+                ..
+            } => Ok(Rendered {
+                subject: format!("A webhook endpoint of {organization} was switched off"),
+                text: WebhookDisabledText {
+                    link,
+                    organization,
+                    url,
+                    since,
+                }
+                .render()
+                .map_err(wrap)?,
+                html: WebhookDisabledHtml {
+                    link,
+                    organization,
+                    url,
+                    since,
+                }
+                .render()
+                .map_err(wrap)?,
+            }),
         }
     }
 }

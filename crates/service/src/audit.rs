@@ -1,5 +1,6 @@
 //! Building audit events: who acted (a user, or an API key recorded as the key with its
 //! project), from where and when, then what they did in which organization, to what.
+//! Appending one also queues the webhook events the change raises.
 //!
 //! ```text
 //! Audit::by(principal, request, now)
@@ -10,7 +11,7 @@
 //! ```
 
 use chrono::{DateTime, Utc};
-use roster_domain::{AuditAction, User};
+use roster_domain::{AuditAction, User, WebhookEvent};
 use roster_persistence::audit::{self, NewAuditEvent};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::RequestContext;
 use crate::error::Result;
 use crate::principal::Principal;
+use crate::webhooks;
 
 /// Who acted, from where and when: the first half of an audit event.
 #[derive(Debug, Clone)]
@@ -117,9 +119,27 @@ impl AuditEvent {
         self
     }
 
-    /// Appends the event in the caller's transaction.
+    /// The event as it would be stored.
+    pub(crate) fn as_new(&self) -> &NewAuditEvent {
+        &self.0
+    }
+
+    /// Appends the event in the caller's transaction, with the webhook events it raises
+    /// (queued for the organization's subscribed endpoints in the same transaction).
     pub(crate) async fn append<C: ConnectionTrait>(self, txn: &C) -> Result<()> {
+        let raised = WebhookEvent::raised_by(self.0.action);
+        let webhook = match self.0.organization_id {
+            Some(organization_id) if !raised.is_empty() => Some((
+                organization_id,
+                webhooks::event_data(&self.0),
+                self.0.occurred_at,
+            )),
+            _ => None,
+        };
         audit::append(txn, self.0).await?;
+        if let Some((organization_id, data, at)) = webhook {
+            webhooks::emit(txn, organization_id, raised, &data, at).await?;
+        }
         Ok(())
     }
 }

@@ -26,6 +26,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    pub webhooks: WebhooksConfig,
     /// The plans organizations may be on: built in, or read from `ROSTER_PLANS_FILE`.
     pub plans: roster_domain::Plans,
 }
@@ -185,6 +186,25 @@ impl Default for LimitsConfig {
     }
 }
 
+/// Sending webhooks.
+#[derive(Debug, Clone)]
+pub struct WebhooksConfig {
+    /// Admit `http://` URLs and private, loopback and link-local addresses (local
+    /// development and tests only: it lets organization admins reach Roster's network).
+    pub allow_private: bool,
+    /// How long one request may take before it counts as failed.
+    pub timeout: Duration,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// A variable that is set but cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("{name} is invalid: {reason}")]
@@ -294,6 +314,14 @@ impl Config {
             &mut limits.organizations_per_user_hourly,
             parse,
         )?;
+        let webhooks = &mut config.webhooks;
+        env.read(
+            "ROSTER_WEBHOOKS_ALLOW_PRIVATE",
+            &mut webhooks.allow_private,
+            flag,
+        )?;
+        env.read("ROSTER_WEBHOOK_TIMEOUT_MS", &mut webhooks.timeout, millis)?;
+        let limits = &mut config.limits;
         env.read(
             "ROSTER_AUDIT_PRUNE_INTERVAL_SECONDS",
             &mut limits.audit_prune_every,

@@ -1,5 +1,6 @@
 //! The outbox delivery worker: one claim/lease/retry mechanism for every kind of message,
-//! with a sender per channel (`delivery/mail.rs` today; webhook calls plug in beside it).
+//! with a sender per channel (`delivery/mail.rs`, `delivery/webhook.rs`). Mail retries
+//! with capped exponential backoff; webhooks on the Standard Webhooks schedule.
 //!
 //! A pass claims a small batch of due messages under a lease that names this worker, then
 //! for each message: renews the lease (and thereby re-checks that this worker still owns
@@ -10,8 +11,10 @@
 //! a slow peer never makes two processes send one message.
 
 mod mail;
+pub(crate) mod webhook;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -37,11 +40,43 @@ const MAX_BATCH: u64 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
 /// Every kind this version can deliver; others are left to processes that know them.
-const KINDS: [MessageKind; 3] = [
+const KINDS: [MessageKind; 5] = [
     MessageKind::Mail(MailKind::SignIn),
     MessageKind::Mail(MailKind::Invitation),
     MessageKind::Mail(MailKind::UsageWarning),
+    MessageKind::Mail(MailKind::WebhookDisabled),
+    MessageKind::Webhook,
 ];
+
+/// Webhook requests by outcome since the process started (for `/metrics`).
+#[derive(Debug, Default)]
+pub struct WebhookCounters {
+    delivered: AtomicU64,
+    retried: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl WebhookCounters {
+    fn count(&self, outcome: &Outcome) {
+        let counter = match outcome {
+            Outcome::Sent => &self.delivered,
+            Outcome::Transient(_) => &self.retried,
+            Outcome::Permanent(_) => &self.failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `(outcome, count)`: `delivered` (2xx), `retryable` (another answer, a timeout, a
+    /// connection error), `final` (410, a refused address, a deleted or disabled endpoint).
+    #[must_use]
+    pub fn snapshot(&self) -> [(&'static str, u64); 3] {
+        [
+            ("delivered", self.delivered.load(Ordering::Relaxed)),
+            ("retryable", self.retried.load(Ordering::Relaxed)),
+            ("final", self.failed.load(Ordering::Relaxed)),
+        ]
+    }
+}
 
 /// What a sender made of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +92,8 @@ pub(crate) enum Outcome {
 pub struct DeliveryWorker {
     db: DatabaseConnection,
     mail: mail::MailSender,
+    webhook: webhook::WebhookSender,
+    counters: Arc<WebhookCounters>,
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
     signal: Arc<Notify>,
@@ -71,8 +108,15 @@ impl DeliveryWorker {
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
         signal: Arc<Notify>,
+        counters: Arc<WebhookCounters>,
     ) -> DeliveryWorker {
         DeliveryWorker {
+            webhook: webhook::WebhookSender::new(
+                db.clone(),
+                Arc::clone(&config),
+                Arc::clone(&clock),
+            ),
+            counters,
             db,
             mail: mail::MailSender::new(mailer),
             config,
@@ -156,6 +200,11 @@ impl DeliveryWorker {
         } else {
             let outcome = match message.kind.channel() {
                 Channel::Mail => self.mail.send(message).await,
+                Channel::Webhook => {
+                    let outcome = self.webhook.send(message).await;
+                    self.counters.count(&outcome);
+                    outcome
+                }
             };
             self.settle(message, outcome)
         };
@@ -182,7 +231,11 @@ impl DeliveryWorker {
             }
             Outcome::Transient(error) => {
                 let attempts = message.attempts.saturating_add(1);
-                let next_attempt_at = self.clock.now() + self.backoff(attempts);
+                let Some(wait) = self.backoff(message.kind.channel(), attempts) else {
+                    tracing::warn!(id = %message.id, attempts, %error, "delivery failed; the retry schedule is spent");
+                    return Attempt::Failed { error };
+                };
+                let next_attempt_at = self.clock.now() + wait;
                 if message
                     .expires_at
                     .is_some_and(|expires| next_attempt_at >= expires)
@@ -199,17 +252,25 @@ impl DeliveryWorker {
         }
     }
 
-    /// Exponential backoff after `attempts` failures: base, 2x base, 4x base, ... capped.
-    fn backoff(&self, attempts: i32) -> chrono::Duration {
-        let exponent = u32::try_from(attempts.saturating_sub(1))
-            .unwrap_or(0)
-            .min(16);
-        let delay = self
-            .config
-            .mail
-            .delivery_backoff
-            .saturating_mul(2_u32.saturating_pow(exponent))
-            .min(MAX_BACKOFF);
-        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(10))
+    /// The wait after `attempts` failures: for mail, base, 2x base, 4x base, ... capped;
+    /// for webhooks, the Standard Webhooks schedule with a little jitter, then `None`.
+    fn backoff(&self, channel: Channel, attempts: i32) -> Option<chrono::Duration> {
+        let delay = match channel {
+            Channel::Mail => {
+                let exponent = u32::try_from(attempts.saturating_sub(1))
+                    .unwrap_or(0)
+                    .min(16);
+                self.config
+                    .mail
+                    .delivery_backoff
+                    .saturating_mul(2_u32.saturating_pow(exponent))
+                    .min(MAX_BACKOFF)
+            }
+            Channel::Webhook => roster_domain::webhook::retry_after(
+                u32::try_from(attempts).unwrap_or(u32::MAX),
+                crate::random::jitter(),
+            )?,
+        };
+        Some(chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(10)))
     }
 }

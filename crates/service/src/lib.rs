@@ -26,6 +26,7 @@ mod random;
 mod rate;
 mod sessions;
 mod usage;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -37,7 +38,8 @@ use tokio::sync::Notify;
 pub use audit_log::AuditPage;
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use config::{Config, ConfigError};
-pub use delivery::DeliveryWorker;
+pub use delivery::webhook::install_tls_provider;
+pub use delivery::{DeliveryWorker, WebhookCounters};
 pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
 pub use organizations::{
@@ -51,6 +53,7 @@ pub use roster_mailer::MailboxEntry;
 pub use roster_persistence::audit::AuditFilter;
 pub use roster_persistence::outbox::Delivery;
 pub use sessions::{Actor, SignedIn};
+pub use webhooks::{AttemptLog, CreatedEndpoint, DeliveryPage, EndpointInput, WebhookDelivery};
 
 /// Where a request came from, recorded with every audit event it causes.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +75,8 @@ pub struct Roster {
     mailer: Arc<Mailer>,
     /// Wakes the local delivery worker right after a commit that queued mail.
     outbox_signal: Arc<Notify>,
+    /// Webhook requests by outcome, counted by this process's delivery worker.
+    webhook_counters: Arc<WebhookCounters>,
 }
 
 impl Roster {
@@ -83,6 +88,7 @@ impl Roster {
         clock: Arc<dyn Clock>,
         mailer: Mailer,
     ) -> Roster {
+        delivery::webhook::install_tls_provider();
         Roster {
             db,
             public_url: Arc::from(config.public_url()),
@@ -91,6 +97,7 @@ impl Roster {
             clock,
             mailer: Arc::new(mailer),
             outbox_signal: Arc::new(Notify::new()),
+            webhook_counters: Arc::new(WebhookCounters::default()),
         }
     }
 
@@ -109,7 +116,14 @@ impl Roster {
             Arc::clone(&self.config),
             Arc::clone(&self.clock),
             Arc::clone(&self.outbox_signal),
+            Arc::clone(&self.webhook_counters),
         )
+    }
+
+    /// Webhook requests by outcome since start (for `/metrics`).
+    #[must_use]
+    pub fn webhook_counts(&self) -> [(&'static str, u64); 3] {
+        self.webhook_counters.snapshot()
     }
 
     /// The base URL every link Roster hands out starts with.

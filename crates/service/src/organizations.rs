@@ -6,7 +6,7 @@ use roster_domain::organization::ensure_deletable;
 use roster_domain::paging::page_size;
 use roster_domain::{
     Action, AuditAction, EmailAddress, Member, OrgName, OrganizationKind, OrganizationView,
-    RateLimit, Role, Settings, Slug,
+    RateLimit, Role, Settings, Slug, WebhookEvent,
 };
 use roster_persistence::organizations::{NewOrganization, OrganizationUpdate};
 use roster_persistence::{begin_write, memberships, organizations};
@@ -212,6 +212,17 @@ impl Roster {
         require(view.membership.role, Action::DeleteOrganization)?;
         let organization = &view.organization;
         ensure_deletable(organization.kind, &organization.name, confirm_name)?;
+        let now = self.clock.now();
+        // The audit log goes with the organization; webhook receivers still hear of it,
+        // and of what was queued for them before.
+        let deleted = Audit::by(principal, request, now)
+            .action(AuditAction::OrganizationDeleted, id)
+            .target(id)
+            .context(serde_json::json!({ "name": organization.name, "slug": organization.slug }));
+        let data = crate::webhooks::event_data(deleted.as_new());
+        roster_persistence::webhooks::detach_queued(&txn, id, now).await?;
+        crate::webhooks::emit_detached(&txn, id, WebhookEvent::OrganizationDeleted, &data, now)
+            .await?;
         organizations::delete(&txn, id).await?;
         txn.commit().await?;
         tracing::info!(

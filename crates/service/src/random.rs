@@ -7,9 +7,23 @@ use crate::error::{Error, Result};
 
 /// A fresh secret token with `prefix` and 256 random bits.
 pub(crate) fn token(prefix: &str) -> Result<SecretToken> {
+    Ok(SecretToken::from_random(prefix, bytes()?))
+}
+
+/// 256 random bits (a webhook signing secret).
+pub(crate) fn bytes() -> Result<[u8; SECRET_BYTES]> {
     let mut bytes = [0_u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(|err| Error::internal(format!("OS RNG failed: {err}")))?;
-    Ok(SecretToken::from_random(prefix, bytes))
+    Ok(bytes)
+}
+
+/// A number in `[0, 1)` to spread retries (not a secret).
+pub(crate) fn jitter() -> f64 {
+    let mut bytes = [0_u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0.0;
+    }
+    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
 }
 
 /// A random suffix for derived slugs: `bytes` random bytes as lowercase hex.

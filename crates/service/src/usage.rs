@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use roster_domain::plan::{PROJECTS, SEATS};
 use roster_domain::usage as rules;
-use roster_domain::{Action, Organization, PlanLimit, UsageLevel, UsagePeriod};
+use roster_domain::{Action, Organization, PlanLimit, UsageLevel, UsagePeriod, WebhookEvent};
 use roster_mailer::Mail;
 use roster_persistence::begin_write;
 use roster_persistence::usage::{self as store, KeyUse};
@@ -157,8 +157,8 @@ impl Roster {
     }
 
     /// Queues the usage warning for `percent` of `limit` to the organization's billing
-    /// email and its owners and admins who keep usage warnings on, each address once. It
-    /// stops mattering when the period ends.
+    /// email and its owners and admins who keep usage warnings on, each address once (it
+    /// stops mattering when the period ends), and the `usage.threshold_crossed` webhook.
     pub(crate) async fn warn_of_usage<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -183,6 +183,23 @@ impl Roster {
             }
         }
         let period_end = rules::period_end(limit.period, now);
+        let data = serde_json::json!({
+            "organizationId": organization.id,
+            "metric": limit.metric,
+            "used": used,
+            "limit": max,
+            "percent": percent,
+            "hard": limit.hard,
+            "periodEnd": period_end,
+        });
+        crate::webhooks::emit(
+            txn,
+            organization.id,
+            &[WebhookEvent::UsageThresholdCrossed],
+            &data,
+            now,
+        )
+        .await?;
         for to in recipients {
             let mail = Mail::UsageWarning {
                 to,

@@ -16,6 +16,7 @@ pub struct Mutation(
     super::plans::PlanMutation,
     super::notifications::NotificationMutation,
     super::usage::UsageMutation,
+    super::webhooks::WebhookMutation,
 );
 
 /// Sign-in and organization mutations.

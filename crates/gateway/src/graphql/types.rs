@@ -312,6 +312,13 @@ impl OrganizationObject {
     ) -> async_graphql::Result<super::notifications::NotificationPreferencesObject> {
         super::notifications::viewer_preferences(ctx, self.0.organization.id).await
     }
+    /// The organization's webhook endpoints (admin).
+    async fn webhooks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::webhooks::WebhookEndpointObject>> {
+        super::webhooks::endpoints(ctx, self.0.organization.id).await
+    }
     /// Days audit events are kept; null means forever.
     async fn audit_retention_days(&self) -> Option<i32> {
         self.0.organization.audit_retention_days

@@ -56,7 +56,7 @@ pub(super) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
     };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(depth),
+        state.metrics.render(depth, &state.roster.webhook_counts()),
     )
         .into_response()
 }
