@@ -66,14 +66,20 @@ pub enum MailKind {
     Invitation,
     /// An organization's usage crossed 80 % or 100 % of a limit.
     UsageWarning,
+    /// A member's weekly digest of an organization's audit log.
+    WeeklySummary,
+    /// A sign-in from an address the account has not used in 90 days.
+    SecurityAlert,
 }
 
 impl MailKind {
     /// Every mail kind.
-    pub const ALL: [MailKind; 3] = [
+    pub const ALL: [MailKind; 5] = [
         MailKind::SignIn,
         MailKind::Invitation,
         MailKind::UsageWarning,
+        MailKind::WeeklySummary,
+        MailKind::SecurityAlert,
     ];
 
     /// The stored spelling.
@@ -83,6 +89,8 @@ impl MailKind {
             MailKind::SignIn => "sign_in",
             MailKind::Invitation => "invitation",
             MailKind::UsageWarning => "usage_warning",
+            MailKind::WeeklySummary => "weekly_summary",
+            MailKind::SecurityAlert => "security_alert",
         }
     }
 
