@@ -2,9 +2,15 @@
 //! JSON) that renders into a plain-text and an HTML body. In every plain-text body the
 //! link stands alone on its own line.
 
+mod security_alert;
+mod weekly_summary;
+
 use askama::Template;
 use roster_domain::MailKind;
 use serde::{Deserialize, Serialize};
+
+pub use security_alert::SecurityAlert;
+pub use weekly_summary::{ActionCount, WeeklySummary};
 
 /// A message to send; `to` is a normalized address parsed by the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +47,10 @@ pub enum Mail {
         /// When the counter starts over, human-readable; `None` for counters that never do.
         period_end: Option<String>,
     },
+    /// A member's weekly digest of an organization's audit log.
+    WeeklySummary(WeeklySummary),
+    /// A sign-in from an address the account has not used in 90 days.
+    SecurityAlert(SecurityAlert),
 }
 
 /// A template failed to render (a bug, never user input).
@@ -129,6 +139,8 @@ impl Mail {
             Mail::SignIn { .. } => MailKind::SignIn,
             Mail::Invitation { .. } => MailKind::Invitation,
             Mail::UsageWarning { .. } => MailKind::UsageWarning,
+            Mail::WeeklySummary(_) => MailKind::WeeklySummary,
+            Mail::SecurityAlert(_) => MailKind::SecurityAlert,
         }
     }
 
@@ -138,7 +150,9 @@ impl Mail {
         match self {
             Mail::SignIn { to, .. }
             | Mail::Invitation { to, .. }
-            | Mail::UsageWarning { to, .. } => to,
+            | Mail::UsageWarning { to, .. }
+            | Mail::WeeklySummary(WeeklySummary { to, .. })
+            | Mail::SecurityAlert(SecurityAlert { to, .. }) => to,
         }
     }
 
@@ -148,7 +162,9 @@ impl Mail {
         match self {
             Mail::SignIn { link, .. }
             | Mail::Invitation { link, .. }
-            | Mail::UsageWarning { link, .. } => link,
+            | Mail::UsageWarning { link, .. }
+            | Mail::WeeklySummary(WeeklySummary { link, .. })
+            | Mail::SecurityAlert(SecurityAlert { link, .. }) => link,
         }
     }
 
@@ -251,6 +267,8 @@ impl Mail {
                     .map_err(wrap)?,
                 })
             }
+            Mail::WeeklySummary(summary) => weekly_summary::render(summary).map_err(wrap),
+            Mail::SecurityAlert(alert) => security_alert::render(alert).map_err(wrap),
         }
     }
 }
@@ -349,5 +367,16 @@ mod tests {
         // The serialized tag and the outbox kind are one spelling.
         assert_eq!(json["kind"], mail.kind().as_str());
         assert_eq!(serde_json::from_value::<Mail>(json).unwrap(), mail);
+        let alert = Mail::SecurityAlert(SecurityAlert {
+            to: "a@example.com".into(),
+            link: "http://x/graphql".into(),
+            when: "2026-12-03 12:00 UTC".into(),
+            ip: "203.0.113.7".into(),
+            user_agent: None,
+        });
+        let json = serde_json::to_value(&alert).unwrap();
+        assert_eq!(json["kind"], "security_alert");
+        assert_eq!(json["ip"], "203.0.113.7");
+        assert_eq!(serde_json::from_value::<Mail>(json).unwrap(), alert);
     }
 }
