@@ -32,3 +32,4 @@ mod sign_in;
 mod startup;
 mod usage;
 mod usage_warnings;
+mod weekly_summary;

@@ -37,10 +37,11 @@ const MAX_BATCH: u64 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
 /// Every kind this version can deliver; others are left to processes that know them.
-const KINDS: [MessageKind; 3] = [
+const KINDS: [MessageKind; 4] = [
     MessageKind::Mail(MailKind::SignIn),
     MessageKind::Mail(MailKind::Invitation),
     MessageKind::Mail(MailKind::UsageWarning),
+    MessageKind::Mail(MailKind::WeeklySummary),
 ];
 
 /// What a sender made of one attempt.

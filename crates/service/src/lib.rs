@@ -26,6 +26,7 @@ mod random;
 mod rate;
 mod sessions;
 mod usage;
+mod weekly_summary;
 
 use std::sync::Arc;
 
