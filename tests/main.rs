@@ -27,6 +27,7 @@ mod outbox;
 mod plans;
 mod projects;
 mod races;
+mod security_alerts;
 mod settings;
 mod sign_in;
 mod startup;

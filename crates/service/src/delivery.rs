@@ -37,11 +37,12 @@ const MAX_BATCH: u64 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
 /// Every kind this version can deliver; others are left to processes that know them.
-const KINDS: [MessageKind; 4] = [
+const KINDS: [MessageKind; 5] = [
     MessageKind::Mail(MailKind::SignIn),
     MessageKind::Mail(MailKind::Invitation),
     MessageKind::Mail(MailKind::UsageWarning),
     MessageKind::Mail(MailKind::WeeklySummary),
+    MessageKind::Mail(MailKind::SecurityAlert),
 ];
 
 /// What a sender made of one attempt.

@@ -1,8 +1,8 @@
 //! The background housekeeping job: every interval, each process deletes what no rule
 //! needs any more (audit events past their organization's retention, rate-limit uses
-//! older than any window, usage idempotency keys past 24 hours) and queues the weekly
-//! summaries that are due. Deletes are idempotent and each summary is claimed once across
-//! processes, so one job per process is harmless.
+//! older than any window, usage idempotency keys past 24 hours, sign-in addresses unseen
+//! for 90 days) and queues the weekly summaries that are due. Deletes are idempotent and
+//! each summary is claimed once across processes, so one job per process is harmless.
 
 use tokio::sync::watch;
 
@@ -24,6 +24,7 @@ impl Roster {
                 ("audit retention", self.prune_audit_log().await),
                 ("rate-limit uses", self.prune_rate_events().await),
                 ("usage idempotency keys", self.prune_usage_keys().await),
+                ("sign-in addresses", self.prune_sign_in_addresses().await),
                 ("weekly summaries", self.send_weekly_summaries().await),
             ];
             for (pass, outcome) in passes {

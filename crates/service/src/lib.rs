@@ -25,6 +25,7 @@ mod projects;
 mod random;
 mod rate;
 mod sessions;
+mod sign_in_alerts;
 mod usage;
 mod weekly_summary;
 
