@@ -21,6 +21,8 @@ mod m20261203_000003_add_organization_plan_id;
 mod m20261203_100001_create_usage;
 mod m20261203_200001_create_notification_preferences;
 mod m20261203_200002_add_organization_settings;
+mod m20261203_300002_create_weekly_summaries;
+mod m20261203_300003_create_sign_in_addresses;
 mod m20261203_400001_create_webhooks;
 
 /// Applies Roster's migrations in order.
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100001_create_usage::Migration),
             Box::new(m20261203_200001_create_notification_preferences::Migration),
             Box::new(m20261203_200002_add_organization_settings::Migration),
+            Box::new(m20261203_300002_create_weekly_summaries::Migration),
+            Box::new(m20261203_300003_create_sign_in_addresses::Migration),
             Box::new(m20261203_400001_create_webhooks::Migration),
         ]
     }

@@ -68,15 +68,21 @@ pub enum MailKind {
     UsageWarning,
     /// A webhook endpoint was switched off after failing for days.
     WebhookDisabled,
+    /// A member's weekly digest of an organization's audit log.
+    WeeklySummary,
+    /// A sign-in from an address the account has not used in 90 days.
+    SecurityAlert,
 }
 
 impl MailKind {
     /// Every mail kind.
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 6] = [
         MailKind::SignIn,
         MailKind::Invitation,
         MailKind::UsageWarning,
         MailKind::WebhookDisabled,
+        MailKind::WeeklySummary,
+        MailKind::SecurityAlert,
     ];
 
     /// The stored spelling.
@@ -87,6 +93,8 @@ impl MailKind {
             MailKind::Invitation => "invitation",
             MailKind::UsageWarning => "usage_warning",
             MailKind::WebhookDisabled => "webhook_disabled",
+            MailKind::WeeklySummary => "weekly_summary",
+            MailKind::SecurityAlert => "security_alert",
         }
     }
 

@@ -1,5 +1,15 @@
 //! What a member wants mailed about an organization. Members who never chose get the
-//! defaults: usage warnings on, the weekly summary off, security alerts on.
+//! defaults: usage warnings on, the weekly summary off, security alerts on. The rules of
+//! the two mails behind the last two live beside: `weekly_summary` (which week, which
+//! numbers) and `sign_in_alert` (which sign-ins are news, and who wants to hear).
+
+pub mod sign_in_alert;
+pub mod weekly_summary;
+
+pub use sign_in_alert::{
+    SIGN_IN_ADDRESS_MEMORY, is_forgotten, is_unfamiliar_sign_in, wants_security_alerts,
+};
+pub use weekly_summary::{SummaryWeek, WeeklyDigest};
 
 /// One member's mail choices for one organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ mod message;
 mod transport;
 
 pub use dev_mailbox::{MailboxEntry, list as list_dev_mailbox};
-pub use message::{Mail, RenderError};
+pub use message::{ActionCount, Mail, RenderError, SecurityAlert, WeeklySummary};
 pub use transport::{MailConfigError, Mailer, SendError};
 
 #[cfg(test)]

@@ -2,9 +2,15 @@
 //! JSON) that renders into a plain-text and an HTML body. In every plain-text body the
 //! link stands alone on its own line.
 
+mod security_alert;
+mod weekly_summary;
+
 use askama::Template;
 use roster_domain::MailKind;
 use serde::{Deserialize, Serialize};
+
+pub use security_alert::SecurityAlert;
+pub use weekly_summary::{ActionCount, WeeklySummary};
 
 /// A message to send; `to` is a normalized address parsed by the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +56,10 @@ pub enum Mail {
         /// Since when every delivery failed, human-readable.
         since: String,
     },
+    /// A member's weekly digest of an organization's audit log.
+    WeeklySummary(WeeklySummary),
+    /// A sign-in from an address the account has not used in 90 days.
+    SecurityAlert(SecurityAlert),
 }
 
 /// A template failed to render (a bug, never user input).
@@ -157,6 +167,8 @@ impl Mail {
             Mail::Invitation { .. } => MailKind::Invitation,
             Mail::UsageWarning { .. } => MailKind::UsageWarning,
             Mail::WebhookDisabled { .. } => MailKind::WebhookDisabled,
+            Mail::WeeklySummary(_) => MailKind::WeeklySummary,
+            Mail::SecurityAlert(_) => MailKind::SecurityAlert,
         }
     }
 
@@ -167,7 +179,9 @@ impl Mail {
             Mail::SignIn { to, .. }
             | Mail::Invitation { to, .. }
             | Mail::UsageWarning { to, .. }
-            | Mail::WebhookDisabled { to, .. } => to,
+            | Mail::WebhookDisabled { to, .. }
+            | Mail::WeeklySummary(WeeklySummary { to, .. })
+            | Mail::SecurityAlert(SecurityAlert { to, .. }) => to,
         }
     }
 
@@ -178,7 +192,9 @@ impl Mail {
             Mail::SignIn { link, .. }
             | Mail::Invitation { link, .. }
             | Mail::UsageWarning { link, .. }
-            | Mail::WebhookDisabled { link, .. } => link,
+            | Mail::WebhookDisabled { link, .. }
+            | Mail::WeeklySummary(WeeklySummary { link, .. })
+            | Mail::SecurityAlert(SecurityAlert { link, .. }) => link,
         }
     }
 
@@ -306,6 +322,8 @@ impl Mail {
                 .render()
                 .map_err(wrap)?,
             }),
+            Mail::WeeklySummary(summary) => weekly_summary::render(summary).map_err(wrap),
+            Mail::SecurityAlert(alert) => security_alert::render(alert).map_err(wrap),
         }
     }
 }
@@ -404,5 +422,16 @@ mod tests {
         // The serialized tag and the outbox kind are one spelling.
         assert_eq!(json["kind"], mail.kind().as_str());
         assert_eq!(serde_json::from_value::<Mail>(json).unwrap(), mail);
+        let alert = Mail::SecurityAlert(SecurityAlert {
+            to: "a@example.com".into(),
+            link: "http://x/graphql".into(),
+            when: "2026-12-03 12:00 UTC".into(),
+            ip: "203.0.113.7".into(),
+            user_agent: None,
+        });
+        let json = serde_json::to_value(&alert).unwrap();
+        assert_eq!(json["kind"], "security_alert");
+        assert_eq!(json["ip"], "203.0.113.7");
+        assert_eq!(serde_json::from_value::<Mail>(json).unwrap(), alert);
     }
 }

@@ -19,11 +19,13 @@ pub mod projects;
 pub mod rate_events;
 pub mod secrets;
 pub mod sessions;
+pub mod sign_in_addresses;
 pub mod sign_in_tokens;
 pub mod usage;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhooks;
+pub mod weekly_summaries;
 
 pub use db::{begin_write, connect, lock_key, migrate, migrations_pending};
 pub use error::RepoError;

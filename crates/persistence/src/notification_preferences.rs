@@ -110,3 +110,49 @@ pub async fn usage_warning_recipients<C: ConnectionTrait>(
         })
         .collect())
 }
+
+/// The user's preferences in every organization they belong to, the defaults where they
+/// chose nothing: one statement (memberships left-joined with the saved choices).
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn choices_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+) -> RepoResult<Vec<NotificationPreferences>> {
+    use sea_orm::{JoinType, QuerySelect};
+
+    use crate::entity::memberships;
+
+    let saved = memberships::Entity::belongs_to(preferences::Entity)
+        .from((
+            memberships::Column::OrganizationId,
+            memberships::Column::UserId,
+        ))
+        .to((
+            preferences::Column::OrganizationId,
+            preferences::Column::UserId,
+        ))
+        .into();
+    let rows: Vec<(Option<bool>, Option<bool>, Option<bool>)> = memberships::Entity::find()
+        .select_only()
+        .column(preferences::Column::UsageWarnings)
+        .column(preferences::Column::WeeklySummary)
+        .column(preferences::Column::SecurityAlerts)
+        .join(JoinType::LeftJoin, saved)
+        .filter(memberships::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let defaults = NotificationPreferences::default();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(usage_warnings, weekly_summary, security_alerts)| NotificationPreferences {
+                usage_warnings: usage_warnings.unwrap_or(defaults.usage_warnings),
+                weekly_summary: weekly_summary.unwrap_or(defaults.weekly_summary),
+                security_alerts: security_alerts.unwrap_or(defaults.security_alerts),
+            },
+        )
+        .collect())
+}

@@ -12,5 +12,6 @@ mod audit;
 mod constraints;
 mod explain;
 mod members;
+mod notices;
 mod outbox;
 mod usage;

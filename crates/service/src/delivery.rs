@@ -40,12 +40,14 @@ const MAX_BATCH: u64 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
 /// Every kind this version can deliver; others are left to processes that know them.
-const KINDS: [MessageKind; 5] = [
+const KINDS: [MessageKind; 7] = [
     MessageKind::Mail(MailKind::SignIn),
     MessageKind::Mail(MailKind::Invitation),
     MessageKind::Mail(MailKind::UsageWarning),
     MessageKind::Mail(MailKind::WebhookDisabled),
     MessageKind::Webhook,
+    MessageKind::Mail(MailKind::WeeklySummary),
+    MessageKind::Mail(MailKind::SecurityAlert),
 ];
 
 /// Webhook requests by outcome since the process started (for `/metrics`).

@@ -1,8 +1,9 @@
 //! The background housekeeping job: every interval, each process deletes what no rule
 //! needs any more (audit events past their organization's retention, rate-limit uses
 //! older than any window, usage idempotency keys past 24 hours, webhook deliveries past
-//! 30 days). Deletes are idempotent,
-//! so one job per process is harmless.
+//! 30 days, sign-in addresses unseen for 90 days) and queues the weekly summaries that are
+//! due. Deletes are idempotent and
+//! each summary is claimed once across processes, so one job per process is harmless.
 
 use tokio::sync::watch;
 
@@ -25,6 +26,8 @@ impl Roster {
                 ("rate-limit uses", self.prune_rate_events().await),
                 ("usage idempotency keys", self.prune_usage_keys().await),
                 ("webhook deliveries", self.prune_webhook_deliveries().await),
+                ("sign-in addresses", self.prune_sign_in_addresses().await),
+                ("weekly summaries", self.send_weekly_summaries().await),
             ];
             for (pass, outcome) in passes {
                 if let Err(err) = outcome {

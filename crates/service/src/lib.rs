@@ -25,8 +25,10 @@ mod projects;
 mod random;
 mod rate;
 mod sessions;
+mod sign_in_alerts;
 mod usage;
 mod webhooks;
+mod weekly_summary;
 
 use std::sync::Arc;
 

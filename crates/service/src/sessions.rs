@@ -1,6 +1,7 @@
 //! Identity use cases: mailing a sign-in link, completing it (creating the user and their
-//! personal organization on first sign-in), authenticating a bearer token, switching the
-//! active organization (which renews the session) and signing out.
+//! personal organization on first sign-in, and noting the address it came from for
+//! security alerts), authenticating a bearer token, switching the active organization
+//! (which renews the session) and signing out.
 
 use chrono::{DateTime, Duration, Utc};
 use roster_domain::{
@@ -112,7 +113,7 @@ impl Roster {
                 "this sign-in link was already used: request a new one",
             ));
         }
-        let user = self
+        let (user, created) = self
             .user_for_email(&txn, &stored.email, request, now)
             .await?;
         Audit::by_user(&user, request, now)
@@ -121,8 +122,14 @@ impl Roster {
             .context(serde_json::json!({ "method": "email_link" }))
             .append(&txn)
             .await?;
+        let alerted = self
+            .note_sign_in(&txn, &user, created, request, now)
+            .await?;
         let signed_in = self.open_session(&txn, user, now).await?;
         txn.commit().await?;
+        if alerted {
+            self.outbox_signal.notify_one();
+        }
         Ok(signed_in)
     }
 
@@ -206,7 +213,7 @@ impl Roster {
             user_agent: Some("cargo xtask token".to_owned()),
         };
         let txn = begin_write(&self.db).await?;
-        let user = self
+        let (user, _) = self
             .user_for_email(&txn, email.as_str(), &request, now)
             .await?;
         let signed_in = self.open_session(&txn, user, now).await?;
@@ -214,19 +221,20 @@ impl Roster {
         Ok(signed_in)
     }
 
-    /// The user with `email` (normalized), created with a personal organization if new.
-    /// Serialized per address, so two first sign-ins of one address create one user.
+    /// The user with `email` (normalized), created with a personal organization if new,
+    /// and whether this call created them. Serialized per address, so two first sign-ins
+    /// of one address create one user.
     pub(crate) async fn user_for_email<C: ConnectionTrait>(
         &self,
         txn: &C,
         email: &str,
         request: &RequestContext,
         now: DateTime<Utc>,
-    ) -> Result<User> {
+    ) -> Result<(User, bool)> {
         lock_key(txn, &format!("user:{email}")).await?;
         match users::find_by_email(txn, email).await? {
-            Some(user) => Ok(user),
-            None => self.create_user(txn, email, request, now).await,
+            Some(user) => Ok((user, false)),
+            None => Ok((self.create_user(txn, email, request, now).await?, true)),
         }
     }
 

@@ -41,7 +41,7 @@ impl Roster {
             self.ensure_may_spend(&txn, &organization, Resource::Seat, 0, now)
                 .await?;
         }
-        let user = self
+        let (user, created) = self
             .user_for_email(&txn, &invitation.email, request, now)
             .await?;
         let membership = match memberships::find(&txn, organization_id, user.id).await? {
@@ -59,7 +59,12 @@ impl Roster {
             .await?;
         let session = match actor {
             Some(_) => None,
-            None => Some(self.open_session(&txn, user.clone(), now).await?),
+            // The link signs the invitee in: a sign-in like any other for security alerts.
+            None => {
+                self.note_sign_in(&txn, &user, created, request, now)
+                    .await?;
+                Some(self.open_session(&txn, user.clone(), now).await?)
+            }
         };
         let organization =
             organizations::find_for_member(&txn, OrganizationKey::Id(organization_id), user.id)
