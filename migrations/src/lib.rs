@@ -21,6 +21,7 @@ mod m20261203_000003_add_organization_plan_id;
 mod m20261203_100001_create_usage;
 mod m20261203_200001_create_notification_preferences;
 mod m20261203_200002_add_organization_settings;
+mod m20261203_300001_create_organization_logos;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100001_create_usage::Migration),
             Box::new(m20261203_200001_create_notification_preferences::Migration),
             Box::new(m20261203_200002_add_organization_settings::Migration),
+            Box::new(m20261203_300001_create_organization_logos::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod support;
 mod audit;
 mod constraints;
 mod explain;
+mod logos;
 mod members;
 mod outbox;
 mod usage;
