@@ -166,3 +166,54 @@ async fn members_are_refused_strangers_find_nothing_and_admin_keys_may() {
         Some(logo.etag())
     );
 }
+
+#[tokio::test]
+async fn every_organization_update_names_the_fields_it_changed() {
+    let service = service().await;
+    let owner = service.sign_in("fields-owner@example.com").await;
+    let org = service
+        .roster
+        .create_organization(actor(&owner), "Before", None, &request())
+        .await
+        .unwrap()
+        .organization
+        .id;
+    let changes = roster_service::OrganizationChanges {
+        name: Some("After"),
+        billing_email: Some("ap@example.com"),
+        ..Default::default()
+    };
+    service
+        .roster
+        .update_organization(&owner, org, changes, &request())
+        .await
+        .unwrap();
+    let changes = roster_service::OrganizationChanges {
+        name: Some("After"),
+        settings: Some(serde_json::json!({ "region": "eu" })),
+        ..Default::default()
+    };
+    service
+        .roster
+        .update_organization(&owner, org, changes, &request())
+        .await
+        .unwrap();
+    service
+        .roster
+        .set_logo(&owner, org, &png(3), &request())
+        .await
+        .unwrap();
+    let changed: Vec<serde_json::Value> = update_events(&service, &owner, org)
+        .await
+        .into_iter()
+        .map(|context| context["changed"].clone())
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            serde_json::json!(["logo"]),
+            serde_json::json!(["settings"]),
+            serde_json::json!(["name", "billingEmail"]),
+        ]
+    );
+}
