@@ -18,6 +18,7 @@ mod http_surface;
 mod invitation_page;
 mod invitation_sending;
 mod invitations;
+mod logo;
 mod members;
 mod membership;
 mod notifications;

@@ -21,6 +21,7 @@ mod m20261203_000003_add_organization_plan_id;
 mod m20261203_100001_create_usage;
 mod m20261203_200001_create_notification_preferences;
 mod m20261203_200002_add_organization_settings;
+mod m20261203_300001_create_organization_logos;
 mod m20261203_300002_create_weekly_summaries;
 mod m20261203_300003_create_sign_in_addresses;
 mod m20261203_400001_create_webhooks;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100001_create_usage::Migration),
             Box::new(m20261203_200001_create_notification_preferences::Migration),
             Box::new(m20261203_200002_add_organization_settings::Migration),
+            Box::new(m20261203_300001_create_organization_logos::Migration),
             Box::new(m20261203_300002_create_weekly_summaries::Migration),
             Box::new(m20261203_300003_create_sign_in_addresses::Migration),
             Box::new(m20261203_400001_create_webhooks::Migration),

@@ -3,6 +3,7 @@
 //! - `migrate up|down [-n N]|status|fresh [--database-url URL]`
 //! - `schema [--check]`: write (or check) `schema.graphql` at the repository root
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
+//! - `seed [OWNER_EMAIL] [--database-url URL]`: create the demo organization "Acme Rockets"
 //! - `audit prune [--database-url URL]`: delete audit events past each org's retention
 //! - `bench [--members N] [--requests N] [--concurrency N]`: seed and measure over HTTP
 //! - `tidy`: check the house rules (dependency table, `//!` headers, file length, comments)
@@ -11,6 +12,7 @@
 //! SQLite default as `cargo run`.
 
 mod bench;
+mod seed;
 mod tidy;
 
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ const USAGE: &str = "usage:
   cargo xtask migrate up|down [-n N]|status|fresh [--database-url URL]
   cargo xtask schema [--check]
   cargo xtask token EMAIL [--database-url URL]
+  cargo xtask seed [OWNER_EMAIL] [--database-url URL]
   cargo xtask audit prune [--database-url URL]
   cargo xtask bench [--members N] [--requests N] [--concurrency N] [--database-url URL]
   cargo xtask tidy";
@@ -37,6 +40,8 @@ async fn main() -> anyhow::Result<()> {
         ["schema"] => schema(false),
         ["schema", "--check"] => schema(true),
         ["token", email] => token(email, database_url).await,
+        ["seed"] => seed::run(&config(database_url)?, seed::DEFAULT_OWNER).await,
+        ["seed", email] => seed::run(&config(database_url)?, email).await,
         ["audit", "prune"] => audit_prune(database_url).await,
         ["bench", rest @ ..] => bench(rest, database_url).await,
         ["tidy"] => tidy::run(&repository_root()),

@@ -1,7 +1,8 @@
 //! Roster's pure rules: the value types that parse user input (`EmailAddress`, `Slug`,
 //! `OrgName`), the role ranking and the action -> minimum-role table, organization,
-//! invitation and paging rules, plans, usage levels and usage periods, the audit actions and outbox message kinds, webhook events, signatures and address rules,
-//! and secret-token hashing.
+//! invitation and paging rules, plans, usage levels and usage periods, accepted logo images, the
+//! audit actions and outbox message kinds, webhook events, signatures and address rules, and
+//! secret-token hashing.
 //!
 //! This crate must not know about databases, mail transports, HTTP or GraphQL. It never
 //! reads a clock or a random number generator: callers pass `now` and random bytes in.
@@ -11,6 +12,7 @@ pub mod avatar;
 pub mod delivery;
 pub mod email;
 pub mod invitation;
+pub mod logo;
 pub mod membership;
 pub mod model;
 pub mod notifications;
@@ -31,6 +33,7 @@ pub use audit_action::{AuditAction, AuditActionError};
 pub use delivery::{Channel, DeliveryStatus, MailKind, MessageKind, UnknownName};
 pub use email::{EmailAddress, EmailError};
 pub use invitation::{Invitation, InvitationError, InvitationStatus, Reinvite};
+pub use logo::{Logo, LogoError, LogoType, NewLogo};
 pub use membership::MembershipRuleError;
 pub use model::{
     ApiKey, AuditEvent, Member, Membership, Organization, OrganizationView, Project, User,

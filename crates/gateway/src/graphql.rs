@@ -5,6 +5,7 @@
 pub mod error;
 mod invitation_types;
 mod limits;
+mod logo;
 mod membership;
 mod mutation;
 mod notifications;
@@ -23,6 +24,7 @@ use roster_service::{Actor, Principal, RequestContext, Roster};
 
 pub use error::code_of;
 pub use limits::count_aliases;
+pub(crate) use logo::{LogoEtags, logo_url};
 pub use text_input::{nul_in_document, nul_in_variables};
 
 use error::{ResultExt, unauthenticated};

@@ -5,6 +5,7 @@ mod cookies;
 mod edge;
 mod graphql;
 mod invitation_page;
+mod logo;
 mod ops;
 mod pages;
 
@@ -41,6 +42,13 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/invitations/{token}/switch", post(invitation_page::switch))
         .route("/assets/page.css", get(edge::page_css))
         .route("/avatars/{file}", get(edge::avatar))
+        .route(
+            "/organizations/{id}/logo",
+            get(logo::show)
+                .put(logo::upload)
+                .delete(logo::remove)
+                .layer(DefaultBodyLimit::max(roster_domain::logo::MAX_LOGO_BYTES)),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(edge::html_security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
@@ -126,6 +134,62 @@ fn client_ip(state: &AppState, peer: &ConnectInfo<SocketAddr>, headers: &HeaderM
         .copied()
         .unwrap_or(peer_ip);
     client.to_string()
+}
+
+/// The bearer token of `Authorization: Bearer <token>`, if the request carries one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+/// Who calls, from the bearer token (a session or an API key): `None` without one or for
+/// a token that opens nothing. A failed lookup is answered with a masked `INTERNAL` error.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<roster_service::Principal>, Response> {
+    let Some(token) = bearer(headers) else {
+        return Ok(None);
+    };
+    state.roster.authenticate(token).await.map_err(|err| {
+        let request_id = request_id(headers);
+        tracing::error!(%request_id, error = %err, source = ?std::error::Error::source(&err), "authentication failed");
+        json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            &format!("internal error; quote request id {request_id} when reporting it"),
+        )
+    })
+}
+
+/// A use case's refusal outside GraphQL: the status for its rule, and the same error body
+/// (code, message, extensions) GraphQL would answer with.
+pub(crate) fn service_error(err: roster_service::Error, request_id: &str) -> Response {
+    let status = crate::graphql::error::http_status_of(&err);
+    let error = crate::graphql::error::to_graphql(err, request_id);
+    let body = serde_json::json!({
+        "errors": [{ "message": error.message, "extensions": error.extensions }]
+    });
+    let mut response = (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
 }
 
 /// A plain error response with a JSON body in GraphQL's error shape.

@@ -11,6 +11,7 @@ pub mod audit_events;
 pub mod invitations;
 pub mod memberships;
 pub mod notification_preferences;
+pub mod organization_logos;
 pub mod organizations;
 pub mod outbox;
 pub mod projects;

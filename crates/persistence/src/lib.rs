@@ -13,6 +13,7 @@ pub mod error;
 pub mod invitations;
 pub mod memberships;
 pub mod notification_preferences;
+pub mod organization_logos;
 pub mod organizations;
 pub mod outbox;
 pub mod projects;

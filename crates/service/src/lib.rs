@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 mod housekeeping;
 mod invitations;
+mod logo;
 mod members;
 mod notifications;
 mod organizations;

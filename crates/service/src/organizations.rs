@@ -169,7 +169,22 @@ impl Roster {
                 Some(slug) => conflict_as_slug_taken(err, slug),
                 None => Error::from(err),
             })?;
+        // Which fields this update changed, named as clients name them (a logo upload
+        // records `logo` the same way).
+        let changed: Vec<&str> = [
+            ("name", before.name != updated.name),
+            ("slug", before.slug != updated.slug),
+            (
+                "billingEmail",
+                before.billing_email != updated.billing_email,
+            ),
+            ("settings", before.settings != updated.settings),
+        ]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect();
         let mut context = serde_json::json!({
+            "changed": changed,
             "before": { "name": before.name, "slug": before.slug },
             "after": { "name": updated.name, "slug": updated.slug },
         });

@@ -8,5 +8,6 @@
 
 mod support;
 
+mod logo;
 mod policy;
 mod rules;

@@ -1,9 +1,10 @@
 //! The only place where service errors become GraphQL errors: an exhaustive `match` onto
 //! the fixed `extensions.code` set clients program against (`UNAUTHENTICATED`, `FORBIDDEN`,
-//! `NOT_FOUND`, ..., `INTERNAL`). Internal errors get a generic message and the request id;
-//! their details go to the log only.
+//! `NOT_FOUND`, ..., `INTERNAL`), and, for the plain HTTP endpoints, onto a status. Internal
+//! errors get a generic message and the request id; their details go to the log only.
 
 use async_graphql::{Context, ErrorExtensions};
+use axum::http::StatusCode;
 use roster_service::Error;
 
 /// The `extensions.code` a client sees for `err`.
@@ -24,6 +25,26 @@ pub fn code_of(err: &Error) -> &'static str {
         Error::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
         Error::RateLimited { .. } => "RATE_LIMITED",
         Error::Internal(_) => "INTERNAL",
+    }
+}
+
+/// The status a plain HTTP endpoint (outside GraphQL, such as the logo upload) answers
+/// `err` with; the body carries the same error as GraphQL would, code and all.
+#[must_use]
+pub fn http_status_of(err: &Error) -> StatusCode {
+    match err {
+        Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Error::UserOnly | Error::Forbidden { .. } | Error::EmailMismatch => StatusCode::FORBIDDEN,
+        Error::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::BadInput { .. } => StatusCode::BAD_REQUEST,
+        Error::Conflict { .. }
+        | Error::LastOwner
+        | Error::PersonalOrganization(_)
+        | Error::InvitationNotPending
+        | Error::InvitationExpired => StatusCode::CONFLICT,
+        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -124,22 +145,24 @@ mod tests {
     /// Every service error, its code, and the extensions a client relies on.
     #[test]
     fn every_error_maps_to_its_spec_code() {
-        let table: Vec<(Error, &str)> = vec![
-            (Error::Unauthenticated, "UNAUTHENTICATED"),
-            (Error::UserOnly, "FORBIDDEN"),
+        let table: Vec<(Error, &str, u16)> = vec![
+            (Error::Unauthenticated, "UNAUTHENTICATED", 401),
+            (Error::UserOnly, "FORBIDDEN", 403),
             (
                 Error::Forbidden {
                     required_role: Role::Admin,
                 },
                 "FORBIDDEN",
+                403,
             ),
-            (Error::NotFound("organization"), "NOT_FOUND"),
+            (Error::NotFound("organization"), "NOT_FOUND", 404),
             (
                 Error::BadInput {
                     field: "name",
                     message: "x".into(),
                 },
                 "BAD_USER_INPUT",
+                400,
             ),
             (
                 Error::Conflict {
@@ -147,15 +170,17 @@ mod tests {
                     message: "x".into(),
                 },
                 "CONFLICT",
+                409,
             ),
-            (Error::LastOwner, "LAST_OWNER"),
+            (Error::LastOwner, "LAST_OWNER", 409),
             (
                 Error::PersonalOrganization("x".into()),
                 "PERSONAL_ORGANIZATION",
+                409,
             ),
-            (Error::EmailMismatch, "EMAIL_MISMATCH"),
-            (Error::InvitationNotPending, "INVITATION_NOT_PENDING"),
-            (Error::InvitationExpired, "INVITATION_EXPIRED"),
+            (Error::EmailMismatch, "EMAIL_MISMATCH", 403),
+            (Error::InvitationNotPending, "INVITATION_NOT_PENDING", 409),
+            (Error::InvitationExpired, "INVITATION_EXPIRED", 409),
             (
                 Error::QuotaExceeded {
                     metric: "seats".into(),
@@ -163,17 +188,24 @@ mod tests {
                     limit: 5,
                 },
                 "QUOTA_EXCEEDED",
+                403,
             ),
             (
                 Error::RateLimited {
                     retry_after_seconds: 60,
                 },
                 "RATE_LIMITED",
+                429,
             ),
-            (Error::internal("boom: SELECT * FROM secrets"), "INTERNAL"),
+            (
+                Error::internal("boom: SELECT * FROM secrets"),
+                "INTERNAL",
+                500,
+            ),
         ];
-        for (err, code) in table {
+        for (err, code, status) in table {
             assert_eq!(code_of(&err), code);
+            assert_eq!(http_status_of(&err).as_u16(), status, "{code}");
             let gql = to_graphql(err, "req-1");
             let ext = gql.extensions.expect("extensions");
             assert_eq!(

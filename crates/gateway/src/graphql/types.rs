@@ -143,13 +143,15 @@ impl OrganizationObject {
     async fn kind(&self) -> GqlOrganizationKind {
         self.0.organization.kind.into()
     }
-    /// Deterministic from the organization's id.
+    /// The uploaded logo, else an image drawn from the organization's id (both served by
+    /// Roster).
     async fn avatar_url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(format!(
-            "{}/avatars/{}.svg",
-            roster(ctx)?.public_url(),
-            self.0.organization.id
-        ))
+        super::logo::avatar(ctx, self.0.organization.id).await
+    }
+    /// The uploaded logo (`PUT` to this URL's path without the version, with a bearer
+    /// token); null without one. The URL changes with the image.
+    async fn logo_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        super::logo::logo(ctx, self.0.organization.id).await
     }
     async fn viewer_role(&self) -> GqlRole {
         self.0.membership.role.into()

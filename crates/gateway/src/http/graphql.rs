@@ -14,10 +14,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{json_error, request_context, request_id};
+use super::{authenticate, json_error, request_context, request_id};
 use crate::app::AppState;
 use crate::graphql::error::bad_argument;
-use crate::graphql::{RequestScope, count_aliases, nul_in_document, nul_in_variables};
+use crate::graphql::{LogoEtags, RequestScope, count_aliases, nul_in_document, nul_in_variables};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -199,26 +199,17 @@ async fn execute(
         return respond(&response, wants_graphql_response, true);
     }
 
-    let principal = match bearer(headers) {
-        Some(token) => match state.roster.authenticate(token).await {
-            Ok(principal) => principal,
-            Err(err) => {
-                tracing::error!(%request_id, error = %err, source = ?std::error::Error::source(&err), "authentication failed");
-                return json_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL",
-                    &format!("internal error; quote request id {request_id} when reporting it"),
-                );
-            }
-        },
-        None => None,
+    let principal = match authenticate(state, headers).await {
+        Ok(principal) => principal,
+        Err(refused) => return refused,
     };
     let scope = RequestScope {
         principal,
         context: request_context(state, peer, headers),
         request_id,
     };
-    let mut response = state.schema.execute(request.data(scope)).await;
+    let request = request.data(scope).data(LogoEtags::default());
+    let mut response = state.schema.execute(request).await;
 
     // Errors raised before execution (syntax, validation, limits) carry no code yet.
     let mut request_error = false;
@@ -261,15 +252,6 @@ fn respond(
             )
         }
     }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|token| !token.is_empty())
 }
 
 fn is_mutation(
