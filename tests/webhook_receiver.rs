@@ -95,7 +95,11 @@ pub struct Receiver {
     _stop: watch::Sender<bool>,
 }
 
-async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
     let received = Received {
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
@@ -117,8 +121,13 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         .pop_front()
         .or(*shared.otherwise.lock().unwrap());
     let delay = *shared.delay.lock().unwrap();
+    // Error answers carry a 2 KiB body: the delivery log keeps its first 1 KiB.
+    let mut body = String::new();
     let status = match answer {
-        Some(Answer::Status(code)) => StatusCode::from_u16(code).unwrap(),
+        Some(Answer::Status(code)) => {
+            body = format!("error {code} ").repeat(256);
+            StatusCode::from_u16(code).unwrap()
+        }
         Some(Answer::Stall(wait)) => {
             tokio::time::sleep(wait).await;
             StatusCode::OK
@@ -131,7 +140,7 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     if let Some(count) = shared.in_flight.lock().unwrap().get_mut(&id) {
         *count -= 1;
     }
-    status
+    (status, body)
 }
 
 impl Receiver {

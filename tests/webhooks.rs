@@ -323,6 +323,9 @@ async fn retries_after_errors_and_timeouts_keep_the_webhook_id() {
     let log = delivery["attemptLog"].as_array().unwrap();
     assert_eq!(log.len(), 3, "{delivery}");
     assert_eq!(log[0]["responseStatus"], 500);
+    let kept = log[0]["responseBody"].as_str().unwrap();
+    assert_eq!(kept.len(), 1024, "the first 1 KiB of a 2 KiB answer");
+    assert!(kept.starts_with("error 500 "));
     assert_eq!(log[1]["responseStatus"], Value::Null);
     assert!(
         log[1]["error"].as_str().unwrap().contains("in time"),
