@@ -10,6 +10,7 @@
     reason = "each migration exports `Migration` by sea-orm-migration's convention, and landed migrations are never edited"
 )]
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_foundation;

@@ -1,6 +1,7 @@
-//! `cargo xtask`: developer commands that need the workspace's code.
+//! `cargo xtask`: developer commands that need the workspace's code (arguments and
+//! `--help` in `cli.rs`).
 //!
-//! - `migrate up|down [-n N]|status|fresh [--database-url URL]`
+//! - `migrate up|down [-n N] [--yes]|status|fresh [--yes] [--database-url URL]`
 //! - `schema [--check]`: write (or check) `schema.graphql` at the repository root
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
 //! - `seed [OWNER_EMAIL] [--database-url URL]`: create the demo organization "Acme Rockets"
@@ -12,6 +13,7 @@
 //! SQLite default as `cargo run`.
 
 mod bench;
+mod cli;
 mod seed;
 mod tidy;
 
@@ -19,46 +21,38 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use clap::Parser as _;
 use roster_migrations::{Migrator, MigratorTrait};
 
-const USAGE: &str = "usage:
-  cargo xtask migrate up|down [-n N]|status|fresh [--database-url URL]
-  cargo xtask schema [--check]
-  cargo xtask token EMAIL [--database-url URL]
-  cargo xtask seed [OWNER_EMAIL] [--database-url URL]
-  cargo xtask audit prune [--database-url URL]
-  cargo xtask bench [--members N] [--requests N] [--concurrency N] [--database-url URL]
-  cargo xtask tidy";
+use cli::{AuditAction, Cli, Command, MigrateAction};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let database_url = take_option(&mut args, "--database-url")?;
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["migrate", rest @ ..] => migrate(rest, database_url).await,
-        ["schema"] => schema(false),
-        ["schema", "--check"] => schema(true),
-        ["token", email] => token(email, database_url).await,
-        ["seed"] => seed::run(&config(database_url)?, seed::DEFAULT_OWNER).await,
-        ["seed", email] => seed::run(&config(database_url)?, email).await,
-        ["audit", "prune"] => audit_prune(database_url).await,
-        ["bench", rest @ ..] => bench(rest, database_url).await,
-        ["tidy"] => tidy::run(&repository_root()),
-        _ => bail!("{USAGE}"),
+    let cli = Cli::parse();
+    let database_url = cli.database_url;
+    match cli.command {
+        Command::Migrate { action } => migrate(action, database_url).await,
+        Command::Schema { check } => schema(check),
+        Command::Token { email } => token(&email, database_url).await,
+        Command::Seed { owner_email } => seed::run(&config(database_url)?, &owner_email).await,
+        Command::Audit {
+            action: AuditAction::Prune,
+        } => audit_prune(database_url).await,
+        Command::Bench {
+            members,
+            requests,
+            concurrency,
+        } => {
+            bench::run(bench::BenchArgs {
+                database_url,
+                members,
+                requests,
+                concurrency,
+            })
+            .await
+        }
+        Command::Tidy => tidy::run(&repository_root()),
     }
-}
-
-fn take_option(args: &mut Vec<String>, name: &str) -> anyhow::Result<Option<String>> {
-    let Some(position) = args.iter().position(|arg| arg == name) else {
-        return Ok(None);
-    };
-    if position + 1 >= args.len() {
-        bail!("{name} needs a value");
-    }
-    let value = args.remove(position + 1);
-    args.remove(position);
-    Ok(Some(value))
 }
 
 fn config(database_url: Option<String>) -> anyhow::Result<roster_gateway::Config> {
@@ -69,26 +63,76 @@ fn config(database_url: Option<String>) -> anyhow::Result<roster_gateway::Config
     Ok(config)
 }
 
-async fn migrate(args: &[&str], database_url: Option<String>) -> anyhow::Result<()> {
+async fn migrate(action: MigrateAction, database_url: Option<String>) -> anyhow::Result<()> {
     let config = config(database_url)?;
+    let target = roster_gateway::app::database_target(config.database_url());
     let db = sea_orm::Database::connect(config.database_url())
         .await
-        .context("cannot connect to the database")?;
-    match args {
-        ["up"] => Migrator::up(&db, None).await?,
-        ["down"] => Migrator::down(&db, Some(1)).await?,
-        ["down", "-n", steps] => {
-            Migrator::down(&db, Some(steps.parse().context("-n takes a number")?)).await?
+        .with_context(|| format!("cannot connect to {target}"))?;
+    let before = applied(&db).await?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await?,
+        MigrateAction::Down { steps, yes } => {
+            let undone: Vec<&String> = before.iter().rev().take(steps as usize).collect();
+            if undone.is_empty() {
+                println!("nothing to roll back on {target}");
+                return Ok(());
+            }
+            let names: Vec<&str> = undone.iter().map(|name| name.as_str()).collect();
+            cli::confirm(
+                yes,
+                &format!(
+                    "Roll back {} migration(s) on {target} ({}), dropping what they created?",
+                    names.len(),
+                    names.join(", ")
+                ),
+            )?;
+            Migrator::down(&db, Some(steps)).await?;
         }
-        ["status"] => {
+        MigrateAction::Status => {
             for migration in Migrator::get_migration_with_status(&db).await? {
                 println!("{:?}\t{}", migration.status(), migration.name());
             }
+            return Ok(());
         }
-        ["fresh"] => Migrator::fresh(&db).await?,
-        _ => bail!("{USAGE}"),
+        MigrateAction::Fresh { yes } => {
+            cli::confirm(
+                yes,
+                &format!("Drop every table on {target} and migrate from scratch?"),
+            )?;
+            Migrator::fresh(&db).await?;
+            println!("dropped every table on {target}");
+        }
+    }
+    let after = applied(&db).await?;
+    for name in before.iter().filter(|name| !after.contains(name)) {
+        println!("rolled back {name}");
+    }
+    for name in after.iter().filter(|name| !before.contains(name)) {
+        println!("applied {name}");
+    }
+    if before == after {
+        println!(
+            "{target} is up to date ({} migrations applied)",
+            after.len()
+        );
     }
     Ok(())
+}
+
+/// The names of the applied migrations, oldest first.
+async fn applied(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    Ok(Migrator::get_migration_with_status(db)
+        .await?
+        .into_iter()
+        .filter(|migration| {
+            matches!(
+                migration.status(),
+                roster_migrations::MigrationStatus::Applied
+            )
+        })
+        .map(|migration| migration.name().to_owned())
+        .collect())
 }
 
 fn schema(check: bool) -> anyhow::Result<()> {
@@ -117,30 +161,6 @@ async fn token(email: &str, database_url: Option<String>) -> anyhow::Result<()> 
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("{}", signed_in.token.expose());
     Ok(())
-}
-
-async fn bench(args: &[&str], database_url: Option<String>) -> anyhow::Result<()> {
-    let mut settings = bench::BenchArgs {
-        database_url,
-        members: 10_000,
-        requests: 2_000,
-        concurrency: 16,
-    };
-    for pair in args.chunks(2) {
-        match pair {
-            ["--members", value] => {
-                settings.members = value.parse().context("--members takes a number")?
-            }
-            ["--requests", value] => {
-                settings.requests = value.parse().context("--requests takes a number")?
-            }
-            ["--concurrency", value] => {
-                settings.concurrency = value.parse().context("--concurrency takes a number")?;
-            }
-            _ => bail!("{USAGE}"),
-        }
-    }
-    bench::run(settings).await
 }
 
 async fn audit_prune(database_url: Option<String>) -> anyhow::Result<()> {

@@ -135,7 +135,7 @@ async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection>
 
 /// What a database URL points at, safe to print: `PostgreSQL at host:port` or `the
 /// SQLite database at path`.
-fn database_target(url: &str) -> String {
+pub fn database_target(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let without_query = rest.split('?').next().unwrap_or(rest);
     if scheme.starts_with("sqlite") {
