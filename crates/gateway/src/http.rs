@@ -3,6 +3,7 @@
 
 mod cookies;
 mod edge;
+mod graphiql;
 mod graphql;
 mod invitation_page;
 mod ops;
@@ -30,6 +31,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/assets/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -5,13 +5,12 @@
 
 use std::net::SocketAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{json_error, request_context, request_id};
@@ -107,11 +106,7 @@ pub(super) async fn get(
     };
     let Some(query) = params.query else {
         if state.config.http.graphiql {
-            return (
-                [(header::CONTENT_SECURITY_POLICY, super::edge::GRAPHIQL_CSP)],
-                Html(GraphiQLSource::build().endpoint("/graphql").finish()),
-            )
-                .into_response();
+            return super::graphiql::page();
         }
         return json_error(
             StatusCode::NOT_FOUND,
