@@ -1,7 +1,8 @@
 //! `POST /graphql` and `GET /graphql`, following the GraphQL-over-HTTP specification:
 //! JSON bodies only (`415` otherwise), at most 1 MiB (`413`), no batches, no mutations over
 //! GET (`405`), an alias bound, and `application/graphql-response+json` status codes for
-//! clients that ask for that media type.
+//! clients that ask for that media type. Callers authenticate with `Authorization: Bearer`,
+//! or, from our own pages (GraphiQL), with the session cookie on a JSON POST.
 
 use std::net::SocketAddr;
 
@@ -78,7 +79,9 @@ pub(super) async fn post(
             );
         }
     };
-    execute(&state, &peer, &headers, request, true).await
+    // Only here, on a JSON POST, may the browser's session cookie stand in for a token.
+    let session = super::cookies::graphql_session(&state, &headers);
+    execute(&state, &peer, &headers, request, true, session).await
 }
 
 /// Query parameters of `GET /graphql`.
@@ -132,7 +135,7 @@ pub(super) async fn get(
             }
         }
     }
-    execute(&state, &peer, &headers, request, false).await
+    execute(&state, &peer, &headers, request, false, None).await
 }
 
 async fn execute(
@@ -141,6 +144,7 @@ async fn execute(
     headers: &HeaderMap,
     mut request: async_graphql::Request,
     allow_mutation: bool,
+    session_cookie: Option<String>,
 ) -> Response {
     let request_id = request_id(headers);
     let wants_graphql_response = headers
@@ -194,7 +198,9 @@ async fn execute(
         return respond(&response, wants_graphql_response, true);
     }
 
-    let principal = match bearer(headers) {
+    // A bearer token wins; without one, the session cookie of a same-origin JSON POST.
+    let credential = bearer(headers).or(session_cookie.as_deref());
+    let principal = match credential {
         Some(token) => match state.roster.authenticate(token).await {
             Ok(principal) => principal,
             Err(err) => {
