@@ -6,6 +6,7 @@ mod edge;
 mod graphiql;
 mod graphql;
 mod invitation_page;
+mod landing;
 mod ops;
 mod pages;
 
@@ -30,6 +31,8 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
+        .route("/", get(landing::home))
+        .route("/docs/{file}", get(landing::doc))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/assets/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(ops::healthz))
