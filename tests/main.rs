@@ -13,6 +13,7 @@ mod audit_log;
 mod avatars;
 mod browser;
 mod delivery;
+mod first_hour;
 mod hardening;
 mod http_surface;
 mod invitation_page;

@@ -3,8 +3,10 @@
 
 mod cookies;
 mod edge;
+mod graphiql;
 mod graphql;
 mod invitation_page;
+mod landing;
 mod logo;
 mod ops;
 mod pages;
@@ -30,7 +32,10 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
+        .route("/", get(landing::home))
+        .route("/docs/{file}", get(landing::doc))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/assets/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -155,7 +160,17 @@ pub(crate) async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<roster_service::Principal>, Response> {
-    let Some(token) = bearer(headers) else {
+    authenticate_token(state, headers, bearer(headers)).await
+}
+
+/// Like `authenticate`, for a token taken from somewhere else too (the session cookie of
+/// a same-origin JSON POST to `/graphql`).
+pub(crate) async fn authenticate_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> Result<Option<roster_service::Principal>, Response> {
+    let Some(token) = token else {
         return Ok(None);
     };
     state.roster.authenticate(token).await.map_err(|err| {

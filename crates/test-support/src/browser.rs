@@ -49,6 +49,8 @@ impl Browser {
             .spawn()
             .context("cannot start chromedriver")?;
         let driver = format!("http://127.0.0.1:{port}");
+        // An error means a provider is installed already, which is just as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::new();
         let started = Instant::now();
         loop {
@@ -67,17 +69,22 @@ impl Browser {
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
+            "--window-size=1280,900".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
             "--disable-quic".to_owned(),
             "--no-first-run".to_owned(),
             "--disable-background-networking".to_owned(),
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
+            // Nothing but the server under test resolves: a page that reached for a CDN or
+            // any other host fails in tests as it would on a machine with no internet.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args }
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:loggingPrefs": { "browser": "ALL" }
         } } });
         let response: Value = http
             .post(format!("{driver}/session"))
@@ -189,6 +196,54 @@ impl Browser {
         self.command(reqwest::Method::GET, "/alert/text", None)
             .await
             .is_ok()
+    }
+
+    /// Runs `script` (a function body; `return` gives the value) in the page.
+    ///
+    /// # Errors
+    /// On WebDriver or script errors.
+    pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// The browser console's messages so far (Chromium's log: `level`, `message`), which
+    /// include every request the page's Content-Security-Policy refused.
+    ///
+    /// # Errors
+    /// On WebDriver errors.
+    pub async fn console(&self) -> anyhow::Result<Vec<Value>> {
+        let log = self
+            .command(
+                reqwest::Method::POST,
+                "/se/log",
+                Some(json!({ "type": "browser" })),
+            )
+            .await?;
+        Ok(log.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Saves a PNG of the window to `path` (creating its folder).
+    ///
+    /// # Errors
+    /// On WebDriver or file errors.
+    pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        use base64::Engine as _;
+        let encoded = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().unwrap_or_default())
+            .context("screenshot is not base64")?;
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
     }
 
     /// The cookie `name`, as WebDriver reports it (`value`, `httpOnly`, `sameSite`, ...).

@@ -1,6 +1,7 @@
 //! The page session cookie, built and read in one place: `HttpOnly; SameSite=Lax` (so a
 //! cross-site form cannot ride on it and scripts cannot read it), `Secure` when the public
-//! URL is HTTPS, and as long-lived as a session.
+//! URL is HTTPS, and as long-lived as a session. `/graphql` accepts it only on JSON POSTs
+//! from our own origin, where no `Authorization` header is sent.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -31,6 +32,24 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
+}
+
+/// The session cookie of a `POST /graphql` (already known to be `application/json`, which
+/// no cross-site form can send, and which a cross-site script cannot send without a CORS
+/// preflight we never grant), when no `Authorization` header is present (a bearer token
+/// wins) and the browser's `Origin` / `Sec-Fetch-Site`, when sent, say it is our own page.
+pub(crate) fn graphql_session(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok())
+        .is_none_or(|site| site == "same-origin");
+    (site_ok && super::pages::same_origin(state, headers))
+        .then(|| session_token(headers))
+        .flatten()
+        .filter(|token| !token.is_empty())
 }
 
 fn cookie(state: &AppState, value: &str, max_age: i64) -> String {

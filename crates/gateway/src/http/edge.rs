@@ -14,10 +14,10 @@ use super::REQUEST_ID;
 /// no other page may frame them and no `<base>` can redirect their relative links.
 pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The policy of GraphiQL, which today loads its scripts and styles from a CDN and runs
-/// one inline script: those may load and it may call `/graphql`, but still no other page
-/// may frame it.
-pub(crate) const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; img-src https://graphql.org data:; font-src https://unpkg.com data:; connect-src 'self'; worker-src blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The policy of GraphiQL (`graphiql.rs`): its scripts and stylesheets load only from us
+/// (no inline script, no `eval`), its fonts and icons are `data:` URLs inside its
+/// stylesheet, it may call only `/graphql`, and no other page may frame it.
+pub(crate) const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The stylesheet every page links (`/assets/page.css`).
 pub(crate) const PAGE_CSS: &str = include_str!("../../templates/page.css");

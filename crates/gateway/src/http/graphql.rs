@@ -1,20 +1,20 @@
 //! `POST /graphql` and `GET /graphql`, following the GraphQL-over-HTTP specification:
 //! JSON bodies only (`415` otherwise), at most 1 MiB (`413`), no batches, no mutations over
 //! GET (`405`), an alias bound, and `application/graphql-response+json` status codes for
-//! clients that ask for that media type.
+//! clients that ask for that media type. Callers authenticate with `Authorization: Bearer`,
+//! or, from our own pages (GraphiQL), with the session cookie on a JSON POST.
 
 use std::net::SocketAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{authenticate, json_error, request_context, request_id};
+use super::{authenticate_token, json_error, request_context, request_id};
 use crate::app::AppState;
 use crate::graphql::error::bad_argument;
 use crate::graphql::{LogoEtags, RequestScope, count_aliases, nul_in_document, nul_in_variables};
@@ -79,7 +79,9 @@ pub(super) async fn post(
             );
         }
     };
-    execute(&state, &peer, &headers, request, true).await
+    // Only here, on a JSON POST, may the browser's session cookie stand in for a token.
+    let session = super::cookies::graphql_session(&state, &headers);
+    execute(&state, &peer, &headers, request, true, session).await
 }
 
 /// Query parameters of `GET /graphql`.
@@ -107,11 +109,7 @@ pub(super) async fn get(
     };
     let Some(query) = params.query else {
         if state.config.http.graphiql {
-            return (
-                [(header::CONTENT_SECURITY_POLICY, super::edge::GRAPHIQL_CSP)],
-                Html(GraphiQLSource::build().endpoint("/graphql").finish()),
-            )
-                .into_response();
+            return super::graphiql::page();
         }
         return json_error(
             StatusCode::NOT_FOUND,
@@ -137,7 +135,7 @@ pub(super) async fn get(
             }
         }
     }
-    execute(&state, &peer, &headers, request, false).await
+    execute(&state, &peer, &headers, request, false, None).await
 }
 
 async fn execute(
@@ -146,6 +144,7 @@ async fn execute(
     headers: &HeaderMap,
     mut request: async_graphql::Request,
     allow_mutation: bool,
+    session_cookie: Option<String>,
 ) -> Response {
     let request_id = request_id(headers);
     let wants_graphql_response = headers
@@ -199,7 +198,9 @@ async fn execute(
         return respond(&response, wants_graphql_response, true);
     }
 
-    let principal = match authenticate(state, headers).await {
+    // A bearer token wins; without one, the session cookie of a same-origin JSON POST.
+    let credential = super::bearer(headers).or(session_cookie.as_deref());
+    let principal = match authenticate_token(state, headers, credential).await {
         Ok(principal) => principal,
         Err(refused) => return refused,
     };

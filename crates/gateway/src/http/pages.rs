@@ -33,6 +33,7 @@ struct SignedInPage<'a> {
     title: &'a str,
     email: &'a str,
     organization: Option<&'a str>,
+    graphiql: bool,
 }
 
 #[derive(Template)]
@@ -130,6 +131,7 @@ pub(super) async fn verify_submit(
                     title: "Signed in",
                     email: &signed_in.user.email,
                     organization,
+                    graphiql: state.config.http.graphiql,
                 },
             );
             super::cookies::set_session(&state, &mut response, signed_in.token.expose());
