@@ -22,6 +22,7 @@ mod m20261203_100001_create_usage;
 mod m20261203_200001_create_notification_preferences;
 mod m20261203_200002_add_organization_settings;
 mod m20261203_400001_create_webhooks;
+mod m20261203_500001_create_signing_keys;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_200001_create_notification_preferences::Migration),
             Box::new(m20261203_200002_add_organization_settings::Migration),
             Box::new(m20261203_400001_create_webhooks::Migration),
+            Box::new(m20261203_500001_create_signing_keys::Migration),
         ]
     }
 }

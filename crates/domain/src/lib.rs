@@ -14,6 +14,7 @@ pub mod invitation;
 pub mod membership;
 pub mod model;
 pub mod notifications;
+pub mod org_token;
 pub mod organization;
 pub mod paging;
 pub mod plan;
