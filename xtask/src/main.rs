@@ -4,6 +4,7 @@
 //! - `schema [--check]`: write (or check) `schema.graphql` at the repository root
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
 //! - `audit prune [--database-url URL]`: delete audit events past each org's retention
+//! - `org-keys rotate [--database-url URL]`: make a new current organization-token key
 //! - `bench [--members N] [--requests N] [--concurrency N]`: seed and measure over HTTP
 //! - `tidy`: check the house rules (dependency table, `//!` headers, file length, comments)
 //!
@@ -24,6 +25,7 @@ const USAGE: &str = "usage:
   cargo xtask schema [--check]
   cargo xtask token EMAIL [--database-url URL]
   cargo xtask audit prune [--database-url URL]
+  cargo xtask org-keys rotate [--database-url URL]
   cargo xtask bench [--members N] [--requests N] [--concurrency N] [--database-url URL]
   cargo xtask tidy";
 
@@ -38,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
         ["schema", "--check"] => schema(true),
         ["token", email] => token(email, database_url).await,
         ["audit", "prune"] => audit_prune(database_url).await,
+        ["org-keys", "rotate"] => rotate_org_keys(database_url).await,
         ["bench", rest @ ..] => bench(rest, database_url).await,
         ["tidy"] => tidy::run(&repository_root()),
         _ => bail!("{USAGE}"),
@@ -147,6 +150,18 @@ async fn audit_prune(database_url: Option<String>) -> anyhow::Result<()> {
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("pruned {deleted} audit events past their organization's retention");
+    Ok(())
+}
+
+async fn rotate_org_keys(database_url: Option<String>) -> anyhow::Result<()> {
+    let config = config(database_url)?;
+    let roster =
+        roster_gateway::build_service(&config, Arc::new(roster_service::SystemClock)).await?;
+    let kid = roster
+        .rotate_signing_key()
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!("organization tokens are now signed with key {kid}; older keys stay published until their tokens expire");
     Ok(())
 }
 

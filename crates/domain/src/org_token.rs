@@ -197,22 +197,29 @@ impl Unverified {
     }
 }
 
-/// A public key as a JSON Web Key (RFC 8037), for `/.well-known/jwks.json`.
+/// A public key (`x`: its 32 bytes, base64url) as a JSON Web Key (RFC 8037), for
+/// `/.well-known/jwks.json`.
 #[must_use]
-pub fn jwk(kid: &str, public_key: &[u8]) -> Value {
+pub fn jwk(kid: &str, x: &str) -> Value {
     json!({
         "kty": "OKP",
         "crv": "Ed25519",
-        "x": B64URL.encode(public_key),
+        "x": x,
         "kid": kid,
         "alg": ALGORITHM,
         "use": "sig",
     })
 }
 
-/// A key id derived from random bytes: short, URL-safe.
+/// Decodes base64url without padding (a stored key, a JWK's `x`).
 #[must_use]
-pub fn key_id(random: [u8; 12]) -> String {
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    B64URL.decode(text).ok()
+}
+
+/// An id (a key's `kid`, a token's `jti`) from random bytes: base64url, no padding.
+#[must_use]
+pub fn random_id(random: &[u8]) -> String {
     B64URL.encode(random)
 }
 
@@ -315,7 +322,7 @@ mod tests {
 
     #[test]
     fn a_jwk_is_an_okp_ed25519_key() {
-        let jwk = jwk("k1", &[0u8; 32]);
+        let jwk = jwk("k1", &random_id(&[0u8; 32]));
         assert_eq!(jwk["kty"], "OKP");
         assert_eq!(jwk["crv"], "Ed25519");
         assert_eq!(jwk["alg"], "EdDSA");

@@ -8,6 +8,7 @@ mod limits;
 mod membership;
 mod mutation;
 mod notifications;
+mod org_tokens;
 mod paging;
 mod plans;
 mod project_mutation;

@@ -17,6 +17,7 @@ pub mod projects;
 pub mod rate_events;
 pub mod server_secrets;
 pub mod sessions;
+pub mod signing_keys;
 pub mod sign_in_tokens;
 pub mod usage_counters;
 pub mod usage_idempotency;

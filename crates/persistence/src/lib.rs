@@ -19,6 +19,7 @@ pub mod projects;
 pub mod rate_events;
 pub mod secrets;
 pub mod sessions;
+pub mod signing_keys;
 pub mod sign_in_tokens;
 pub mod usage;
 pub mod users;

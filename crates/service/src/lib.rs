@@ -16,6 +16,7 @@ mod housekeeping;
 mod invitations;
 mod members;
 mod notifications;
+mod org_tokens;
 mod organizations;
 mod paging;
 mod plans;
@@ -42,6 +43,7 @@ pub use delivery::webhook::install_tls_provider;
 pub use delivery::{DeliveryWorker, WebhookCounters};
 pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
+pub use org_tokens::{OrgTokenGrant, OrganizationToken};
 pub use organizations::{
     MemberFilter, MemberPage, OrganizationChanges, OrganizationKey, OrganizationPage,
 };
