@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::support::{SignedIn, TestApp, code};
 
-const MINT: &str = "mutation($o: ID!) { mintOrganizationToken(organizationId: $o) { token expiresAt } }";
+const MINT: &str =
+    "mutation($o: ID!) { mintOrganizationToken(organizationId: $o) { token expiresAt } }";
 const READ: &str = "query($id: ID!) { organization(id: $id) { id name viewerRole members(first: 10) { totalCount nodes { role } } } }";
 
 async fn mint(app: &TestApp, credential: &str, org: &str) -> Value {
@@ -36,7 +37,10 @@ async fn jwks_at(app: &TestApp, base: &str) -> Value {
         .unwrap();
     assert_eq!(response.status(), 200);
     let cache = response.headers()["cache-control"].to_str().unwrap();
-    assert!(cache.contains("public") && cache.contains("max-age="), "{cache}");
+    assert!(
+        cache.contains("public") && cache.contains("max-age="),
+        "{cache}"
+    );
     response.json().await.unwrap()
 }
 
@@ -54,9 +58,8 @@ fn kids(jwks: &Value) -> Vec<String> {
 fn verify(jwks: &Value, token: &str) -> Option<(Value, Value)> {
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 3, "{token}");
-    let decode = |part: &str| -> Value {
-        serde_json::from_slice(&B64URL.decode(part).unwrap()).unwrap()
-    };
+    let decode =
+        |part: &str| -> Value { serde_json::from_slice(&B64URL.decode(part).unwrap()).unwrap() };
     let header = decode(parts[0]);
     assert_eq!(header["alg"], "EdDSA");
     let jwk = jwks["keys"]
@@ -66,7 +69,12 @@ fn verify(jwks: &Value, token: &str) -> Option<(Value, Value)> {
         .find(|key| key["kid"] == header["kid"])?;
     assert_eq!(
         (&jwk["kty"], &jwk["crv"], &jwk["alg"], &jwk["use"]),
-        (&json!("OKP"), &json!("Ed25519"), &json!("EdDSA"), &json!("sig"))
+        (
+            &json!("OKP"),
+            &json!("Ed25519"),
+            &json!("EdDSA"),
+            &json!("sig")
+        )
     );
     let x: [u8; 32] = B64URL
         .decode(jwk["x"].as_str().unwrap())
@@ -93,10 +101,15 @@ async fn a_member_mints_a_token_that_verifies_against_the_jwks_alone() {
     let app = TestApp::spawn().await;
     let (_owner, org, admin) = team(&app).await;
     let body = mint(&app, &admin.token, &org).await;
-    let token = body["data"]["mintOrganizationToken"]["token"].as_str().unwrap();
+    let token = body["data"]["mintOrganizationToken"]["token"]
+        .as_str()
+        .unwrap();
     let jwks = jwks_at(&app, &app.base).await;
     let (header, claims) = verify(&jwks, token).expect("signature verifies");
-    assert_eq!(kids(&jwks), vec![header["kid"].as_str().unwrap().to_owned()]);
+    assert_eq!(
+        kids(&jwks),
+        vec![header["kid"].as_str().unwrap().to_owned()]
+    );
 
     assert_eq!(claims["sub"], admin.user_id.as_str());
     assert_eq!(claims["org_id"], org.as_str());
@@ -105,9 +118,14 @@ async fn a_member_mints_a_token_that_verifies_against_the_jwks_alone() {
     assert_eq!(claims["org_permissions"], json!(Role::Admin.permissions()));
     assert_eq!(claims["iss"], app.config.public_url().as_str());
     assert!(!claims["jti"].as_str().unwrap().is_empty());
-    let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
     assert_eq!(exp - iat, 60, "ROSTER_ORG_TOKEN_TTL_SECONDS defaults to 60");
-    let expires_at = body["data"]["mintOrganizationToken"]["expiresAt"].as_str().unwrap();
+    let expires_at = body["data"]["mintOrganizationToken"]["expiresAt"]
+        .as_str()
+        .unwrap();
     let expires_at = chrono::DateTime::parse_from_rfc3339(expires_at).unwrap();
     assert_eq!(expires_at.timestamp(), exp);
 
@@ -127,15 +145,26 @@ async fn an_api_key_mints_for_its_own_organization_and_strangers_get_not_found()
     assert_eq!(claims["sub"], key_id.as_str());
     assert_eq!(claims["org_role"], "MEMBER");
     assert_eq!(claims["org_permissions"], json!(Role::Member.permissions()));
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 30);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        30
+    );
 
     let stranger = app.sign_in("token-stranger@example.com").await;
     let body = mint(&app, &stranger.token, &org).await;
     assert_eq!(code(&body), "NOT_FOUND", "{body}");
     let body = mint(&app, &secret, &owner.personal_org_id).await;
-    assert_eq!(code(&body), "NOT_FOUND", "a key mints for its own organization only: {body}");
+    assert_eq!(
+        code(&body),
+        "NOT_FOUND",
+        "a key mints for its own organization only: {body}"
+    );
     let body = mint(&app, &token, &org).await;
-    assert_eq!(code(&body), "FORBIDDEN", "a token never mints another: {body}");
+    assert_eq!(
+        code(&body),
+        "FORBIDDEN",
+        "a token never mints another: {body}"
+    );
     let body = app.gql(None, MINT, json!({ "o": org })).await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
 }
@@ -149,34 +178,82 @@ async fn a_token_reads_its_organization_only_and_changes_nothing() {
     let body = app.gql(Some(&token), READ, json!({ "id": org })).await;
     let read = &body["data"]["organization"];
     assert_eq!(read["name"], "Token Co", "{body}");
-    assert_eq!(read["viewerRole"], "VIEWER", "read-only whatever the role it states");
+    assert_eq!(
+        read["viewerRole"], "VIEWER",
+        "read-only whatever the role it states"
+    );
     assert_eq!(read["members"]["totalCount"], 2, "{body}");
-    let other = app.gql(Some(&token), READ, json!({ "id": owner.personal_org_id })).await;
+    let other = app
+        .gql(Some(&token), READ, json!({ "id": owner.personal_org_id }))
+        .await;
     assert!(other["data"]["organization"].is_null(), "{other}");
-    assert!(other["errors"].is_null(), "another org looks missing: {other}");
+    assert!(
+        other["errors"].is_null(),
+        "another org looks missing: {other}"
+    );
 
     let project = app.create_project(&owner, &org, "Kept").await;
     let refused = [
-        ("mutation($o: ID!) { createProject(organizationId: $o, name: \"x\") { id } }", json!({ "o": org })),
-        ("mutation($o: ID!) { inviteMember(organizationId: $o, email: \"x@example.com\", role: VIEWER) { id } }", json!({ "o": org })),
-        ("mutation($o: ID!) { updateOrganization(id: $o, name: \"Renamed\") { id } }", json!({ "o": org })),
-        ("mutation($o: ID!) { deleteOrganization(id: $o, confirmName: \"Token Co\") }", json!({ "o": org })),
-        ("mutation($o: ID!) { leaveOrganization(organizationId: $o) }", json!({ "o": org })),
-        ("mutation($p: ID!) { renameProject(id: $p, name: \"y\") { id } }", json!({ "p": project })),
-        ("mutation($p: ID!) { createApiKey(projectId: $p, label: \"z\") { secret } }", json!({ "p": project })),
-        ("mutation { createOrganization(name: \"Mine\") { id } }", json!({})),
-        ("mutation($o: ID!) { recordUsage(organizationId: $o, metric: \"api_calls\", quantity: 1, idempotencyKey: \"k\") { metric } }", json!({ "o": org })),
+        (
+            "mutation($o: ID!) { createProject(organizationId: $o, name: \"x\") { id } }",
+            json!({ "o": org }),
+        ),
+        (
+            "mutation($o: ID!) { inviteMember(organizationId: $o, email: \"x@example.com\", role: VIEWER) { id } }",
+            json!({ "o": org }),
+        ),
+        (
+            "mutation($o: ID!) { updateOrganization(id: $o, name: \"Renamed\") { id } }",
+            json!({ "o": org }),
+        ),
+        (
+            "mutation($o: ID!) { deleteOrganization(id: $o, confirmName: \"Token Co\") }",
+            json!({ "o": org }),
+        ),
+        (
+            "mutation($o: ID!) { leaveOrganization(organizationId: $o) }",
+            json!({ "o": org }),
+        ),
+        (
+            "mutation($p: ID!) { renameProject(id: $p, name: \"y\") { id } }",
+            json!({ "p": project }),
+        ),
+        (
+            "mutation($p: ID!) { createApiKey(projectId: $p, label: \"z\") { secret } }",
+            json!({ "p": project }),
+        ),
+        (
+            "mutation { createOrganization(name: \"Mine\") { id } }",
+            json!({}),
+        ),
+        (
+            "mutation($o: ID!) { recordUsage(organizationId: $o, metric: \"api_calls\", quantity: 1, idempotencyKey: \"k\") { metric } }",
+            json!({ "o": org }),
+        ),
     ];
     for (mutation, variables) in refused {
         let body = app.gql(Some(&token), mutation, variables).await;
-        assert!(body["data"].is_null() || body["data"].as_object().unwrap().values().all(Value::is_null), "{mutation}: {body}");
+        assert!(
+            body["data"].is_null()
+                || body["data"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .all(Value::is_null),
+            "{mutation}: {body}"
+        );
         assert!(
             matches!(code(&body), "FORBIDDEN" | "UNAUTHENTICATED"),
             "{mutation}: {body}"
         );
     }
-    let body = app.gql(Some(&owner.token), READ, json!({ "id": org })).await;
-    assert_eq!(body["data"]["organization"]["name"], "Token Co", "nothing changed");
+    let body = app
+        .gql(Some(&owner.token), READ, json!({ "id": org }))
+        .await;
+    assert_eq!(
+        body["data"]["organization"]["name"], "Token Co",
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
@@ -194,7 +271,9 @@ async fn an_expired_or_tampered_token_is_unauthenticated() {
         B64URL.encode(claims.to_string()),
         parts[2]
     );
-    let body = app.gql(Some(&forged), READ, json!({ "id": admin.personal_org_id })).await;
+    let body = app
+        .gql(Some(&forged), READ, json!({ "id": admin.personal_org_id }))
+        .await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
     let mut signature = B64URL.decode(parts[2]).unwrap();
     signature[0] ^= 1;
@@ -204,7 +283,11 @@ async fn an_expired_or_tampered_token_is_unauthenticated() {
 
     app.clock.advance(Duration::seconds(60));
     let body = app.gql(Some(&token), READ, json!({ "id": org })).await;
-    assert_eq!(body["data"]["organization"]["id"], org.as_str(), "valid up to exp: {body}");
+    assert_eq!(
+        body["data"]["organization"]["id"],
+        org.as_str(),
+        "valid up to exp: {body}"
+    );
     app.clock.advance(Duration::seconds(10));
     let body = app.gql(Some(&token), READ, json!({ "id": org })).await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "expired: {body}");
@@ -231,7 +314,11 @@ async fn rotation_keeps_old_tokens_valid_and_published_until_they_expire() {
 
     app.clock.advance(Duration::seconds(70));
     let after = jwks_at(&app, &app.base).await;
-    assert_eq!(kids(&after), vec![new_kid.clone()], "the old key goes once its tokens expired");
+    assert_eq!(
+        kids(&after),
+        vec![new_kid.clone()],
+        "the old key goes once its tokens expired"
+    );
     let fresh = minted(&app, &admin.token, &org).await;
     assert!(verify(&after, &fresh).is_some());
     let body = app.gql(Some(&fresh), READ, json!({ "id": org })).await;

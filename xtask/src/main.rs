@@ -161,7 +161,9 @@ async fn rotate_org_keys(database_url: Option<String>) -> anyhow::Result<()> {
         .rotate_signing_key()
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
-    println!("organization tokens are now signed with key {kid}; older keys stay published until their tokens expire");
+    println!(
+        "organization tokens are now signed with key {kid}; older keys stay published until their tokens expire"
+    );
     Ok(())
 }
 

@@ -265,8 +265,16 @@ mod tests {
         assert_eq!(claims.org_slug, "acme");
         assert_eq!(claims.org_role, Role::Admin);
         assert!(claims.org_permissions.iter().any(|p| p == "member:invite"));
-        assert!(!claims.org_permissions.iter().any(|p| p == "organization:delete"));
-        assert_eq!(claims.org_permissions.len(), Role::Admin.permissions().len());
+        assert!(
+            !claims
+                .org_permissions
+                .iter()
+                .any(|p| p == "organization:delete")
+        );
+        assert_eq!(
+            claims.org_permissions.len(),
+            Role::Admin.permissions().len()
+        );
     }
 
     #[test]
@@ -300,7 +308,11 @@ mod tests {
             Err(OrgTokenError::Algorithm)
         );
         for bad in ["", "a.b", "a.b.c.d", "!!.!!.!!", "rsk_abc"] {
-            assert_eq!(Unverified::parse(bad), Err(OrgTokenError::Malformed), "{bad}");
+            assert_eq!(
+                Unverified::parse(bad),
+                Err(OrgTokenError::Malformed),
+                "{bad}"
+            );
         }
     }
 

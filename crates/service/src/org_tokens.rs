@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 use roster_domain::org_token::{self, LEEWAY_SECONDS, OrgTokenClaims, Unverified};
 use roster_domain::{Action, Role};
+use roster_persistence::begin_write;
 use roster_persistence::organizations::OrganizationKey;
 use roster_persistence::signing_keys::{self, SigningKey};
-use roster_persistence::begin_write;
 use uuid::Uuid;
 
 use crate::Roster;
@@ -67,14 +67,14 @@ impl Roster {
             &view.organization,
             view.membership.role,
             now,
-            self.config.auth.org_token_ttl,
+            self.config.auth.jwt_ttl,
             org_token::random_id(&random::bytes()?[..16]),
         );
         let input = org_token::signing_input(&key.kid, &claims);
         let signature = key_pair(&key)?.sign(input.as_bytes());
         Ok(OrganizationToken {
             token: org_token::compact(&input, signature.as_ref()),
-            expires_at: now + self.config.auth.org_token_ttl,
+            expires_at: now + self.config.auth.jwt_ttl,
         })
     }
 
@@ -159,9 +159,7 @@ impl Roster {
 
     /// Keys retired after this instant may have signed a token that is still accepted.
     fn still_valid_since(&self) -> DateTime<Utc> {
-        self.clock.now()
-            - self.config.auth.org_token_ttl
-            - chrono::Duration::seconds(LEEWAY_SECONDS)
+        self.clock.now() - self.config.auth.jwt_ttl - chrono::Duration::seconds(LEEWAY_SECONDS)
     }
 }
 
