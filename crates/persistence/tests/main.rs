@@ -13,4 +13,5 @@ mod constraints;
 mod explain;
 mod members;
 mod outbox;
+mod signing_keys;
 mod usage;
