@@ -24,6 +24,7 @@ mod members;
 mod membership;
 mod notifications;
 mod ops;
+mod org_tokens;
 mod organizations;
 mod outbox;
 mod plans;

@@ -26,6 +26,7 @@ mod m20261203_300001_create_organization_logos;
 mod m20261203_300002_create_weekly_summaries;
 mod m20261203_300003_create_sign_in_addresses;
 mod m20261203_400001_create_webhooks;
+mod m20261203_500001_create_signing_keys;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_300002_create_weekly_summaries::Migration),
             Box::new(m20261203_300003_create_sign_in_addresses::Migration),
             Box::new(m20261203_400001_create_webhooks::Migration),
+            Box::new(m20261203_500001_create_signing_keys::Migration),
         ]
     }
 }

@@ -49,6 +49,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Organization-token signing keys.
+    OrgKeys {
+        #[command(subcommand)]
+        action: OrgKeysAction,
+    },
     /// Start a release-like `roster`, seed an organization and measure requests over HTTP.
     Bench {
         /// Members in the seeded organization.
@@ -87,6 +92,12 @@ pub(crate) enum MigrateAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgKeysAction {
+    /// Make a new current key; the old one stays published until its tokens have expired.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 //! - `token EMAIL [--database-url URL]`: print a session token for a local user
 //! - `seed [OWNER_EMAIL] [--database-url URL]`: create the demo organization "Acme Rockets"
 //! - `audit prune [--database-url URL]`: delete audit events past each org's retention
+//! - `org-keys rotate [--database-url URL]`: make a new current organization-token key
 //! - `bench [--members N] [--requests N] [--concurrency N]`: seed and measure over HTTP
 //! - `tidy`: check the house rules (dependency table, `//!` headers, file length, comments)
 //!
@@ -24,7 +25,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use roster_migrations::{Migrator, MigratorTrait};
 
-use cli::{AuditAction, Cli, Command, MigrateAction};
+use cli::{AuditAction, Cli, Command, MigrateAction, OrgKeysAction};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -51,6 +52,9 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
+        Command::OrgKeys {
+            action: OrgKeysAction::Rotate,
+        } => rotate_org_keys(database_url).await,
         Command::Tidy => tidy::run(&repository_root()),
     }
 }
@@ -172,6 +176,20 @@ async fn audit_prune(database_url: Option<String>) -> anyhow::Result<()> {
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("pruned {deleted} audit events past their organization's retention");
+    Ok(())
+}
+
+async fn rotate_org_keys(database_url: Option<String>) -> anyhow::Result<()> {
+    let config = config(database_url)?;
+    let roster =
+        roster_gateway::build_service(&config, Arc::new(roster_service::SystemClock)).await?;
+    let kid = roster
+        .rotate_signing_key()
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!(
+        "organization tokens are now signed with key {kid}; older keys stay published until their tokens expire"
+    );
     Ok(())
 }
 

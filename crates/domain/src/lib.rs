@@ -1,8 +1,8 @@
 //! Roster's pure rules: the value types that parse user input (`EmailAddress`, `Slug`,
 //! `OrgName`), the role ranking and the action -> minimum-role table, organization,
 //! invitation and paging rules, plans, usage levels and usage periods, accepted logo images, the
-//! audit actions and outbox message kinds, webhook events, signatures and address rules, and
-//! secret-token hashing.
+//! audit actions and outbox message kinds, webhook events, signatures and address rules,
+//! organization tokens (claims and compact JWS), and secret-token hashing.
 //!
 //! This crate must not know about databases, mail transports, HTTP or GraphQL. It never
 //! reads a clock or a random number generator: callers pass `now` and random bytes in.
@@ -16,6 +16,7 @@ pub mod logo;
 pub mod membership;
 pub mod model;
 pub mod notifications;
+pub mod org_token;
 pub mod organization;
 pub mod paging;
 pub mod plan;

@@ -9,6 +9,7 @@ mod logo;
 mod membership;
 mod mutation;
 mod notifications;
+mod org_tokens;
 mod paging;
 mod plans;
 mod project_mutation;

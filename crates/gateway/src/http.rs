@@ -39,6 +39,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/.well-known/jwks.json", get(ops::jwks))
         .route("/auth/verify", get(pages::verify_page).post(pages::verify_submit))
         .route("/dev/mailbox", get(pages::dev_mailbox))
         .route("/invitations/{token}", get(invitation_page::show))

@@ -20,6 +20,7 @@ pub mod server_secrets;
 pub mod sessions;
 pub mod sign_in_addresses;
 pub mod sign_in_tokens;
+pub mod signing_keys;
 pub mod usage_counters;
 pub mod usage_idempotency;
 pub mod users;

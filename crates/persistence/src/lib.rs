@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod sign_in_addresses;
 pub mod sign_in_tokens;
+pub mod signing_keys;
 pub mod usage;
 pub mod users;
 pub mod webhook_deliveries;

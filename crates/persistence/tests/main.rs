@@ -15,5 +15,6 @@ mod logos;
 mod members;
 mod notices;
 mod outbox;
+mod signing_keys;
 mod usage;
 mod webhooks;

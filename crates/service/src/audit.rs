@@ -53,6 +53,17 @@ impl Audit {
                 user_agent: request.user_agent.clone(),
                 occurred_at: now,
             },
+            // Unreached while organization tokens are read-only; kept honest regardless.
+            Principal::OrgToken(grant) => Audit {
+                actor_user_id: None,
+                actor_api_key_id: None,
+                actor_email: None,
+                actor_label: Some(format!("organization token {}", grant.token_id)),
+                project_id: None,
+                ip: request.ip.clone(),
+                user_agent: request.user_agent.clone(),
+                occurred_at: now,
+            },
         }
     }
 

@@ -86,6 +86,8 @@ pub struct AuthConfig {
     pub session_ttl: chrono::Duration,
     /// How long an invitation link works.
     pub invitation_ttl: chrono::Duration,
+    /// How long a minted organization token (the only JWT Roster issues) works.
+    pub jwt_ttl: chrono::Duration,
 }
 
 /// Request bounds and rate limits.
@@ -160,6 +162,7 @@ impl Default for AuthConfig {
             sign_in_ttl: chrono::Duration::minutes(15),
             session_ttl: chrono::Duration::days(30),
             invitation_ttl: chrono::Duration::days(7),
+            jwt_ttl: chrono::Duration::seconds(60),
         }
     }
 }
@@ -261,6 +264,7 @@ impl Config {
         env.read("ROSTER_SIGN_IN_TTL_MINUTES", &mut auth.sign_in_ttl, minutes)?;
         env.read("ROSTER_SESSION_TTL_DAYS", &mut auth.session_ttl, days)?;
         env.read("ROSTER_INVITATION_TTL_DAYS", &mut auth.invitation_ttl, days)?;
+        env.read("ROSTER_ORG_TOKEN_TTL_SECONDS", &mut auth.jwt_ttl, seconds)?;
         let limits = &mut config.limits;
         env.read("ROSTER_QUERY_MAX_DEPTH", &mut limits.query_depth, parse)?;
         env.read(

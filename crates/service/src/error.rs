@@ -14,7 +14,7 @@ use roster_persistence::{DbErr, RepoError};
 pub enum Error {
     #[error("sign in first: this needs a valid session token or API key")]
     Unauthenticated,
-    #[error("API keys cannot do this: it needs a signed-in user")]
+    #[error("API keys and organization tokens cannot do this: it needs a signed-in user")]
     UserOnly,
     #[error("this needs the {required_role} role or higher")]
     Forbidden { required_role: Role },

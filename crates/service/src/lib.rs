@@ -17,6 +17,7 @@ mod invitations;
 mod logo;
 mod members;
 mod notifications;
+mod org_tokens;
 mod organizations;
 mod paging;
 mod plans;
@@ -45,6 +46,7 @@ pub use delivery::webhook::install_tls_provider;
 pub use delivery::{DeliveryWorker, WebhookCounters};
 pub use error::{Error, Result};
 pub use invitations::{Accepted, InvitationPage, InvitationRef, InvitationView};
+pub use org_tokens::{OrgTokenGrant, OrganizationToken};
 pub use organizations::{
     MemberFilter, MemberPage, OrganizationChanges, OrganizationKey, OrganizationPage,
 };

@@ -357,7 +357,7 @@ impl Roster {
             Principal::User(actor) => memberships::find(&self.db, organization_id, actor.user.id)
                 .await?
                 .ok_or(Error::NotFound("organization"))?,
-            Principal::ApiKey(_) => {
+            Principal::ApiKey(_) | Principal::OrgToken(_) => {
                 self.view_as(&self.db, principal, OrganizationKey::Id(organization_id))
                     .await?
                     .ok_or(Error::NotFound("organization"))?

@@ -1,7 +1,9 @@
 //! Who is calling: a signed-in user (`Actor`) or a project API key. An API key acts in its
 //! bound organization only, with the key's role; everywhere else it sees nothing, and the
 //! operations that belong to a person (switching, accepting invitations, leaving, signing
-//! out) refuse it.
+//! out) refuse it. An organization token (`OrgToken`) is like an API key that can only
+//! read: its organization answers with the `VIEWER` role, so every role-gated command
+//! refuses it, and person-only commands refuse it like a key.
 
 use roster_domain::{Action, ApiKey, Membership, OrganizationView, Role};
 use roster_persistence::organizations;
@@ -11,6 +13,7 @@ use uuid::Uuid;
 
 use crate::Roster;
 use crate::error::{Error, Result};
+use crate::org_tokens::OrgTokenGrant;
 use crate::sessions::Actor;
 
 /// An authenticated caller.
@@ -18,6 +21,7 @@ use crate::sessions::Actor;
 pub enum Principal {
     User(Actor),
     ApiKey(ApiKey),
+    OrgToken(OrgTokenGrant),
 }
 
 impl Principal {
@@ -28,7 +32,7 @@ impl Principal {
     pub fn as_user(&self) -> Result<&Actor> {
         match self {
             Principal::User(actor) => Ok(actor),
-            Principal::ApiKey(_) => Err(Error::UserOnly),
+            Principal::ApiKey(_) | Principal::OrgToken(_) => Err(Error::UserOnly),
         }
     }
 
@@ -37,7 +41,7 @@ impl Principal {
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Principal::User(actor) => Some(actor.user.id),
-            Principal::ApiKey(_) => None,
+            Principal::ApiKey(_) | Principal::OrgToken(_) => None,
         }
     }
 
@@ -46,7 +50,7 @@ impl Principal {
     pub fn email(&self) -> Option<&str> {
         match self {
             Principal::User(actor) => Some(&actor.user.email),
-            Principal::ApiKey(_) => None,
+            Principal::ApiKey(_) | Principal::OrgToken(_) => None,
         }
     }
 }
@@ -94,6 +98,25 @@ impl Roster {
                         role: api_key.role,
                         joined_at: api_key.created_at,
                     },
+                }))
+            }
+            Principal::OrgToken(grant) => {
+                let Some(organization) = organizations::find(db, key).await? else {
+                    return Ok(None);
+                };
+                if organization.id != grant.organization_id {
+                    return Ok(None);
+                }
+                Ok(Some(OrganizationView {
+                    membership: Membership {
+                        id: Uuid::nil(),
+                        organization_id: organization.id,
+                        user_id: Uuid::nil(),
+                        // Read-only whatever role the token states.
+                        role: Role::Viewer,
+                        joined_at: organization.created_at,
+                    },
+                    organization,
                 }))
             }
         }

@@ -136,6 +136,7 @@ impl Roster {
     /// The caller behind a bearer token: one indexed lookup of the session with its user,
     /// or of the API key by its hash. A key's `last_used_at` is written at most once a
     /// minute, and only when the lookup shows it is due, so busy keys cost no writes.
+    /// Anything else may be an organization token (a JWT checked against its signing key).
     ///
     /// # Errors
     /// `Internal` on database failure; an unknown or expired token is `Ok(None)`.
@@ -156,7 +157,7 @@ impl Roster {
             }
             return Ok(Some(Principal::ApiKey(key)));
         }
-        Ok(None)
+        self.authenticate_org_token(bearer).await
     }
 
     /// Ends the caller's session; its token stops working at once.

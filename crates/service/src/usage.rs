@@ -83,6 +83,7 @@ impl Roster {
         let organization_id = match (organization_id, principal) {
             (Some(id), _) => id,
             (None, Principal::ApiKey(key)) => key.organization_id,
+            (None, Principal::OrgToken(grant)) => grant.organization_id,
             (None, Principal::User(_)) => {
                 return Err(Error::bad_input(
                     "organizationId",

@@ -256,8 +256,32 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Ends the WebDriver session, so chromedriver closes Chromium (killing chromedriver
+    /// alone would leave Chromium running, orphaned, with its profile in use). Plain
+    /// blocking HTTP: it runs in `drop`, also when a test panics.
+    fn end_session(&self) {
+        use std::io::{Read, Write};
+        let Some(address) = self.driver.strip_prefix("http://") else {
+            return;
+        };
+        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
+        self.end_session();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -17,6 +17,7 @@ pub struct Mutation(
     super::notifications::NotificationMutation,
     super::usage::UsageMutation,
     super::webhooks::WebhookMutation,
+    super::org_tokens::OrgTokenMutation,
 );
 
 /// Sign-in and organization mutations.

@@ -29,6 +29,29 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `GET /.well-known/jwks.json`: the public keys organization tokens are signed with,
+/// cacheable for a minute (a rotated-out key stays listed longer than that).
+pub(super) async fn jwks(State(state): State<AppState>) -> Response {
+    match state.roster.jwks().await {
+        Ok(keys) => (
+            [
+                (header::CONTENT_TYPE, "application/jwk-set+json"),
+                (header::CACHE_CONTROL, "public, max-age=60"),
+            ],
+            keys.to_string(),
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, source = ?std::error::Error::source(&err), "jwks failed");
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "the keys could not be read",
+            )
+        }
+    }
+}
+
 /// `GET /metrics`: Prometheus text format; only with the bearer token when
 /// `ROSTER_METRICS_TOKEN` is set (compared in constant time).
 pub(super) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
