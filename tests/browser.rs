@@ -38,6 +38,11 @@ async fn an_invitee_follows_the_mailed_link_accepts_in_the_browser_and_lands_sig
         hostile,
         "rendered as text"
     );
+    assert_eq!(browser.text("#role").await.unwrap(), "Member");
+    browser
+        .screenshot(&crate::first_hour::output_dir().join("invitation.png"))
+        .await
+        .unwrap();
     assert!(!browser.alert_open().await, "no script ran");
     assert_eq!(browser.text("#status").await.unwrap(), "PENDING");
 
@@ -72,6 +77,6 @@ async fn an_invitee_follows_the_mailed_link_accepts_in_the_browser_and_lands_sig
             .text("#closed")
             .await
             .unwrap()
-            .contains("already accepted")
+            .contains("was accepted on ")
     );
 }

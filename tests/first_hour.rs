@@ -13,7 +13,7 @@ use crate::support::{TestApp, code, eventually};
 const VIEWER: &str = "{ viewer { user { email } } }";
 
 /// Where the browser tests leave their screenshots: `target/tmp/browser/`.
-fn output_dir() -> PathBuf {
+pub fn output_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser")
 }
 

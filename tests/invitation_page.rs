@@ -50,9 +50,11 @@ async fn the_page_shows_the_invitation_and_only_a_valid_post_accepts_it() {
         .await
         .unwrap();
     for needle in [
-        "Page Co",
+        "<h1>Join Page Co</h1>",
         "owner@example.com",
-        "ADMIN",
+        "id=\"role\">Admin</strong>",
+        "Admins can also invite and remove members",
+        "Accept signs you in as guest@example.com",
         "PENDING",
         "id=\"accept\"",
         "id=\"decline\"",
@@ -102,7 +104,7 @@ async fn the_page_shows_the_invitation_and_only_a_valid_post_accepts_it() {
         .text()
         .await
         .unwrap();
-    assert!(again.contains("already accepted") && !again.contains("id=\"accept\""));
+    assert!(again.contains("was accepted on ") && !again.contains("id=\"accept\""));
     let unknown = app
         .http
         .get(format!("{}/invitations/rsv_unknown", app.base))
@@ -232,7 +234,11 @@ async fn declined_revoked_and_expired_invitations_say_so() {
     )
     .await;
     let html = app.page(&format!("/invitations/{revoked}")).await;
-    assert!(html.contains("was revoked"), "{html}");
+    assert!(
+        html.contains("was revoked by Team on ")
+            && html.contains("Ask owner@example.com for a new one."),
+        "the page names who to ask: {html}"
+    );
 
     let expired = app
         .invite_and_get_token(&owner, &org, "late@example.com", "MEMBER")
@@ -242,7 +248,9 @@ async fn declined_revoked_and_expired_invitations_say_so() {
     app.clock.advance(Duration::days(8));
     let html = app.page(&format!("/invitations/{expired}")).await;
     assert!(
-        html.contains("has expired") && !html.contains("id=\"accept\""),
+        html.contains("This invitation expired on ")
+            && html.contains("Ask owner@example.com for a new one.")
+            && !html.contains("id=\"accept\""),
         "{html}"
     );
     let response = post(&app, &format!("/invitations/{expired}/accept"), &csrf, None).await;

@@ -48,6 +48,32 @@ impl Role {
             .ok_or_else(|| RoleError(value.to_owned()))
     }
 
+    /// The role in words, for people: `Viewer`, `Member`, `Admin`, `Owner`.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Viewer => "Viewer",
+            Role::Member => "Member",
+            Role::Admin => "Admin",
+            Role::Owner => "Owner",
+        }
+    }
+
+    /// One line on what the role may do, for invitation pages and mail.
+    #[must_use]
+    pub fn summary(self) -> &'static str {
+        match self {
+            Role::Viewer => "can see the organization, its members, projects and audit log",
+            Role::Member => "can also create projects and API keys and record usage",
+            Role::Admin => {
+                "can also invite and remove members, change roles, and manage settings and webhooks"
+            }
+            Role::Owner => {
+                "can also change the plan, transfer ownership and delete the organization"
+            }
+        }
+    }
+
     /// Whether this role may perform `action` (its rank is at least `action.min_role()`).
     #[must_use]
     pub fn may(self, action: Action) -> bool {
@@ -189,6 +215,10 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Ok(role));
         }
         assert!(Role::parse("owner").is_err());
+        for role in Role::ALL {
+            assert!(role.label().eq_ignore_ascii_case(role.as_str()));
+            assert!(role.summary().starts_with("can "));
+        }
         assert!(Role::parse("SUPERUSER").is_err());
     }
 

@@ -28,10 +28,11 @@ struct InvitationPage<'a> {
     inviter: Option<&'a str>,
     email: &'a str,
     role: &'a str,
+    role_summary: &'a str,
     status: &'a str,
     expires: String,
     pending: bool,
-    closed_reason: &'a str,
+    closed_reason: String,
     signed_in_as: Option<&'a str>,
 }
 
@@ -84,25 +85,37 @@ fn page(
     let signed_in_as = actor
         .map(|actor| actor.user.email.as_str())
         .filter(|email| *email != view.invitation.email);
-    let closed_reason = match view.status {
-        InvitationStatus::Pending => "",
-        InvitationStatus::Accepted => "This invitation was already accepted.",
-        InvitationStatus::Declined => "This invitation was declined.",
-        InvitationStatus::Revoked => {
-            "This invitation was revoked by the organization. Ask for a new one."
-        }
-        InvitationStatus::Expired => "This invitation has expired. Ask for a new one.",
+    let inviter = view.inviter.as_ref().map(|user| user.email.as_str());
+    let ask = match inviter {
+        Some(inviter) => format!("Ask {inviter} for a new one."),
+        None => "Ask the organization for a new one.".to_owned(),
     };
+    let changed = roster_service::format_time(view.invitation.updated_at);
+    let closed_reason = match view.status {
+        InvitationStatus::Pending => String::new(),
+        InvitationStatus::Accepted => format!("This invitation was accepted on {changed}."),
+        InvitationStatus::Declined => format!("This invitation was declined on {changed}."),
+        InvitationStatus::Revoked => format!(
+            "This invitation was revoked by {} on {changed}. {ask}",
+            view.organization_name
+        ),
+        InvitationStatus::Expired => format!(
+            "This invitation expired on {}. {ask}",
+            roster_service::format_time(view.invitation.expires_at)
+        ),
+    };
+    let title = format!("Join {}", view.organization_name);
     render(
         status,
         &InvitationPage {
-            title: "Invitation",
+            title: &title,
             token,
             csrf: &csrf,
             organization: &view.organization_name,
-            inviter: view.inviter.as_ref().map(|user| user.email.as_str()),
+            inviter,
             email: &view.invitation.email,
-            role: view.invitation.role.as_str(),
+            role: view.invitation.role.label(),
+            role_summary: view.invitation.role.summary(),
             status: view.status.as_str(),
             expires: roster_service::format_time(view.invitation.expires_at),
             pending: view.status == InvitationStatus::Pending,
