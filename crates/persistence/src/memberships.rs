@@ -255,14 +255,14 @@ pub async fn count_owners<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> 
         .await?)
 }
 
-/// The email addresses of the organization's owners and admins, oldest membership first.
+/// The organization's owners and admins as `(user id, email)`, oldest membership first.
 ///
 /// # Errors
 /// `RepoError::Db` on database failure.
-pub async fn admin_emails<C: ConnectionTrait>(
+pub async fn admins<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
-) -> RepoResult<Vec<String>> {
+) -> RepoResult<Vec<(Uuid, String)>> {
     Ok(memberships::Entity::find()
         .filter(memberships::Column::OrganizationId.eq(organization_id))
         .filter(memberships::Column::Role.is_in([Role::Owner.as_str(), Role::Admin.as_str()]))
@@ -271,6 +271,6 @@ pub async fn admin_emails<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|(_, user)| user.map(|user| user.email))
+        .filter_map(|(membership, user)| user.map(|user| (membership.user_id, user.email)))
         .collect())
 }

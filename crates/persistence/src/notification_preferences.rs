@@ -80,20 +80,7 @@ pub async fn usage_warning_recipients<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
 ) -> RepoResult<Vec<String>> {
-    use sea_orm::QueryOrder;
-
-    use crate::entity::{memberships, users};
-
-    let admins = memberships::Entity::find()
-        .filter(memberships::Column::OrganizationId.eq(organization_id))
-        .filter(memberships::Column::Role.is_in([
-            roster_domain::Role::Owner.as_str(),
-            roster_domain::Role::Admin.as_str(),
-        ]))
-        .order_by_asc(memberships::Column::Id)
-        .find_also_related(users::Entity)
-        .all(db)
-        .await?;
+    let admins = crate::memberships::admins(db, organization_id).await?;
     let opted_out: std::collections::HashSet<Uuid> = preferences::Entity::find()
         .filter(preferences::Column::OrganizationId.eq(organization_id))
         .filter(preferences::Column::UsageWarnings.eq(false))
@@ -104,11 +91,25 @@ pub async fn usage_warning_recipients<C: ConnectionTrait>(
         .collect();
     Ok(admins
         .into_iter()
-        .filter_map(|(membership, user)| {
-            let user = user?;
-            (!opted_out.contains(&membership.user_id)).then_some(user.email)
-        })
+        .filter(|(user_id, _)| !opted_out.contains(user_id))
+        .map(|(_, email)| email)
         .collect())
+}
+
+/// A membership's saved choices, joined on (organization, user): memberships left-joined
+/// with this give every member's choices, the defaults where the row is missing.
+pub(crate) fn of_membership() -> sea_orm::RelationDef {
+    use crate::entity::memberships;
+    memberships::Entity::belongs_to(preferences::Entity)
+        .from((
+            memberships::Column::OrganizationId,
+            memberships::Column::UserId,
+        ))
+        .to((
+            preferences::Column::OrganizationId,
+            preferences::Column::UserId,
+        ))
+        .into()
 }
 
 /// The user's preferences in every organization they belong to, the defaults where they
@@ -124,16 +125,7 @@ pub async fn choices_of_user<C: ConnectionTrait>(
 
     use crate::entity::memberships;
 
-    let saved = memberships::Entity::belongs_to(preferences::Entity)
-        .from((
-            memberships::Column::OrganizationId,
-            memberships::Column::UserId,
-        ))
-        .to((
-            preferences::Column::OrganizationId,
-            preferences::Column::UserId,
-        ))
-        .into();
+    let saved = of_membership();
     let rows: Vec<(Option<bool>, Option<bool>, Option<bool>)> = memberships::Entity::find()
         .select_only()
         .column(preferences::Column::UsageWarnings)

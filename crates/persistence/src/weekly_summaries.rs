@@ -37,16 +37,7 @@ pub async fn due<C: ConnectionTrait>(
     week_start: DateTime<Utc>,
     limit: u64,
 ) -> RepoResult<Vec<Recipient>> {
-    let preference = memberships::Entity::belongs_to(preferences::Entity)
-        .from((
-            memberships::Column::OrganizationId,
-            memberships::Column::UserId,
-        ))
-        .to((
-            preferences::Column::OrganizationId,
-            preferences::Column::UserId,
-        ))
-        .into();
+    let preference = crate::notification_preferences::of_membership();
     let handled = memberships::Entity::belongs_to(weekly_summaries::Entity)
         .from((
             memberships::Column::OrganizationId,

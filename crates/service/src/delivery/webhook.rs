@@ -40,7 +40,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private && addrs.iter().any(|addr| is_forbidden_ip(addr.ip())) {
+            if !allow_private && any_forbidden(&addrs) {
                 return Err(Box::new(PrivateAddress) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
@@ -55,9 +55,15 @@ pub(crate) async fn resolves_publicly(url: &WebhookUrl) -> bool {
         return true;
     };
     match tokio::net::lookup_host((host, url.port())).await {
-        Ok(mut addrs) => !addrs.any(|addr| is_forbidden_ip(addr.ip())),
+        Ok(addrs) => !any_forbidden(&addrs.collect::<Vec<_>>()),
         Err(_) => true,
     }
+}
+
+/// Whether a name's addresses include one a webhook may never reach (one is enough: a
+/// client may pick any of them).
+fn any_forbidden(addrs: &[SocketAddr]) -> bool {
+    addrs.iter().any(|addr| is_forbidden_ip(addr.ip()))
 }
 
 /// What the outbox holds for one webhook message.
@@ -84,7 +90,8 @@ pub(super) struct WebhookSender {
 
 /// Makes ring the process's rustls provider (if none is yet). Webhook calls build their
 /// own TLS config, but reqwest is compiled without a built-in provider here, so any other
-/// client in the process (tests, tools) needs this default; `Roster::new` calls it.
+/// client in the process (tests, tools) needs this default; `Roster::new`, which builds
+/// every worker, calls it.
 pub fn install_tls_provider() {
     // An error means a provider is installed already, which is just as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -120,7 +127,6 @@ impl WebhookSender {
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
     ) -> WebhookSender {
-        install_tls_provider();
         let client = client(&config).unwrap_or_else(|err| {
             // Without TLS config every https send fails and is retried, which the log shows.
             tracing::error!(error = %err, "webhook client could not be configured");
@@ -270,7 +276,7 @@ impl WebhookSender {
             )
             .await?;
             let organization_name = organization.map_or_else(String::new, |org| org.name);
-            for to in memberships::admin_emails(&txn, endpoint.organization_id).await? {
+            for (_, to) in memberships::admins(&txn, endpoint.organization_id).await? {
                 let mail = Mail::WebhookDisabled {
                     to: to.clone(),
                     link: format!("{}/graphql", self.public_url),
