@@ -235,9 +235,8 @@ impl Roster {
             .target(id)
             .context(serde_json::json!({ "name": organization.name, "slug": organization.slug }));
         let data = crate::webhooks::event_data(deleted.as_new());
+        crate::webhooks::emit(&txn, id, &[WebhookEvent::OrganizationDeleted], &data, now).await?;
         roster_persistence::webhooks::detach_queued(&txn, id, now).await?;
-        crate::webhooks::emit_detached(&txn, id, WebhookEvent::OrganizationDeleted, &data, now)
-            .await?;
         organizations::delete(&txn, id).await?;
         txn.commit().await?;
         tracing::info!(

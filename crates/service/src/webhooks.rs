@@ -15,7 +15,7 @@ use roster_persistence::webhooks::{self as store, EndpointChanges, NewEndpoint};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-pub(crate) use emit::{emit, emit_detached, event_data};
+pub(crate) use emit::{emit, event_data};
 pub use roster_persistence::webhook_deliveries::{AttemptLog, Delivery as WebhookDelivery};
 
 use crate::audit::Audit;

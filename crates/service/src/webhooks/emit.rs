@@ -2,7 +2,8 @@
 //! transaction of the change that raised the event, so there is no event without its
 //! change and no change without its event. Audited changes raise theirs from
 //! `AuditEvent::append` (`WebhookEvent::raised_by`); usage crossings and test sends call
-//! `emit` directly.
+//! `emit` directly. An organization's deletion emits, then detaches what is queued
+//! (`webhooks::detach_queued`) so it outlives the organization.
 //!
 //! A message's payload holds the endpoint, the `webhook-id` (fixed here, so every retry
 //! and replay carries the same one), the event type and the exact body to sign:
@@ -81,47 +82,6 @@ pub(crate) async fn emit<C: ConnectionTrait>(
             .filter(|endpoint| endpoint.receives(*event))
             .collect();
         emit_to(txn, &receiving, *event, data, now).await?;
-    }
-    Ok(())
-}
-
-/// Queues `event` for an organization about to be deleted: its endpoints go with it, so
-/// each message carries the endpoint's URL and secrets itself and belongs to no
-/// organization (housekeeping drops it once settled).
-pub(crate) async fn emit_detached<C: ConnectionTrait>(
-    txn: &C,
-    organization_id: Uuid,
-    event: WebhookEvent,
-    data: &Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let body = body(event, data, now)?;
-    for (endpoint, secrets) in store::enabled(txn, organization_id).await? {
-        if !endpoint.receives(event) {
-            continue;
-        }
-        let secrets: Vec<String> = secrets
-            .in_use(now)
-            .into_iter()
-            .map(roster_domain::WebhookSecret::expose)
-            .collect();
-        let payload = json!({
-            "endpointId": endpoint.id,
-            "messageId": message_id(),
-            "type": event.as_str(),
-            "body": body,
-            "url": endpoint.url,
-            "secrets": secrets,
-        });
-        let message = NewMessage {
-            kind: MessageKind::Webhook,
-            organization_id: None,
-            subject_id: Some(endpoint.id),
-            recipient: endpoint.url.clone(),
-            payload,
-            expires_at: None,
-        };
-        outbox::enqueue(txn, message, now).await?;
     }
     Ok(())
 }
