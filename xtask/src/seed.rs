@@ -315,13 +315,7 @@ mod tests {
         assert_eq!((usage.seats.used, usage.seats.limit), (4, Some(5)));
         assert_eq!((usage.projects.used, usage.projects.limit), (2, Some(3)));
         let events = roster
-            .audit_log(
-                &owner,
-                first.organization_id,
-                &Default::default(),
-                Some(100),
-                None,
-            )
+            .audit_log(&view, &Default::default(), Some(100), None)
             .await
             .unwrap()
             .events;

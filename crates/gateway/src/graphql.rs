@@ -34,12 +34,31 @@ use roster_service::Config;
 /// The schema type served at `/graphql`.
 pub type RosterSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Per-request data: who is calling, from where, and the request id errors cite.
-#[derive(Debug, Clone)]
+/// Per-request data: the credential the request came with, who it turned out to be (checked
+/// once, when a resolver first asks), from where, and the request id errors cite.
+///
+/// The credential is checked lazily so that a request whose first question is about one
+/// organization can resolve caller and organization in one statement
+/// (`Query.organization`); every other resolver checks it through `principal`.
+#[derive(Debug)]
 pub struct RequestScope {
-    pub principal: Option<Principal>,
+    credential: Option<String>,
+    caller: tokio::sync::OnceCell<Option<Principal>>,
     pub context: RequestContext,
     pub request_id: String,
+}
+
+impl RequestScope {
+    /// A request with `credential` (a bearer token or the session cookie), not yet checked.
+    #[must_use]
+    pub fn new(credential: Option<String>, context: RequestContext, request_id: String) -> Self {
+        RequestScope {
+            credential,
+            caller: tokio::sync::OnceCell::new(),
+            context,
+            request_id,
+        }
+    }
 }
 
 /// Builds the schema so every query is bounded (depth and complexity from `config.limits`;
@@ -92,26 +111,71 @@ pub(crate) fn origin<'a>(
 }
 
 /// The caller (a user or an API key), or `UNAUTHENTICATED`.
-pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
-    scope(ctx)?
-        .principal
+pub(crate) async fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+    caller(ctx)
+        .await?
         .as_ref()
         .ok_or_else(|| unauthenticated(ctx))
 }
 
 /// The signed-in user: `UNAUTHENTICATED` without credentials, `FORBIDDEN` for API keys.
-pub(crate) fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
-    principal(ctx)?.as_user().gql(ctx)
+pub(crate) async fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+    principal(ctx).await?.as_user().gql(ctx)
 }
 
 /// The signed-in user if any (`FORBIDDEN` for API keys), for operations open to the
 /// signed-out too.
-pub(crate) fn optional_actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<Option<&'a Actor>> {
-    scope(ctx)?
-        .principal
+pub(crate) async fn optional_actor<'a>(
+    ctx: &Context<'a>,
+) -> async_graphql::Result<Option<&'a Actor>> {
+    caller(ctx)
+        .await?
         .as_ref()
         .map(|principal| principal.as_user().gql(ctx))
         .transpose()
+}
+
+/// Who the request's credential belongs to, checked on first use and kept for the rest of
+/// the request (`None`: no credential, or an unknown or expired one).
+async fn caller<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Option<Principal>> {
+    let scope = scope(ctx)?;
+    scope
+        .caller
+        .get_or_try_init(|| async {
+            match &scope.credential {
+                Some(token) => roster(ctx)?.authenticate(token).await.gql(ctx),
+                None => Ok(None),
+            }
+        })
+        .await
+}
+
+/// The organization `key` and the caller together: one statement for a session whose
+/// request starts here; otherwise the caller (checked once) reads it.
+pub(crate) async fn organization_of_caller(
+    ctx: &Context<'_>,
+    key: roster_service::OrganizationKey<'_>,
+) -> async_graphql::Result<Option<roster_domain::OrganizationView>> {
+    let scope = scope(ctx)?;
+    let roster = roster(ctx)?;
+    if let (None, Some(token)) = (scope.caller.get(), &scope.credential) {
+        let (principal, view) = roster
+            .authenticate_for_organization(token, key)
+            .await
+            .gql(ctx)?;
+        let known = principal.is_some();
+        // A resolver running alongside may have checked the credential meanwhile: the
+        // answer is the same either way.
+        let _ = scope.caller.set(principal);
+        if !known {
+            return Err(unauthenticated(ctx));
+        }
+        return Ok(view);
+    }
+    roster
+        .organization(principal(ctx).await?, key)
+        .await
+        .gql(ctx)
 }
 
 /// Parses an `ID` argument as a UUID; anything else is `BAD_USER_INPUT` on `field`.

@@ -8,6 +8,7 @@ mod entity;
 
 pub mod api_keys;
 pub mod audit;
+pub mod callers;
 pub mod db;
 pub mod error;
 pub mod invitations;

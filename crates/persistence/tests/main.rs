@@ -9,6 +9,7 @@
 mod support;
 
 mod audit;
+mod callers;
 mod constraints;
 mod explain;
 mod logos;

@@ -2,7 +2,7 @@
 //! bounded batches (the background job and `cargo xtask audit prune`).
 
 use roster_domain::paging::page_size;
-use roster_domain::{Action, AuditAction, AuditEvent, RetentionDays};
+use roster_domain::{Action, AuditAction, AuditEvent, OrganizationView, RetentionDays};
 use roster_persistence::audit::AuditFilter;
 use roster_persistence::{audit, begin_write, organizations};
 
@@ -31,15 +31,14 @@ impl Roster {
     /// `NotFound`, `BadInput` for `first` out of range.
     pub async fn audit_log(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         filter: &AuditFilter,
         first: Option<i32>,
         after: Option<Uuid>,
     ) -> Result<AuditPage> {
         let limit = page_size(first)?;
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
+        require(seen.membership.role, Action::ReadOrganization)?;
+        let organization_id = seen.organization.id;
         let rows = audit::page(&self.db, organization_id, filter, after, limit + 1).await?;
         let (events, has_next_page) = split_page(rows, limit);
         Ok(AuditPage {
@@ -52,15 +51,9 @@ impl Roster {
     ///
     /// # Errors
     /// `NotFound`.
-    pub async fn audit_count(
-        &self,
-        principal: &Principal,
-        organization_id: Uuid,
-        filter: &AuditFilter,
-    ) -> Result<u64> {
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
-        Ok(audit::count(&self.db, organization_id, filter).await?)
+    pub async fn audit_count(&self, seen: &OrganizationView, filter: &AuditFilter) -> Result<u64> {
+        require(seen.membership.role, Action::ReadOrganization)?;
+        Ok(audit::count(&self.db, seen.organization.id, filter).await?)
     }
 
     /// Sets the retention: `None` (never prune), 30, 60 or 90 days (admin+).

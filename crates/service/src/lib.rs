@@ -82,6 +82,8 @@ pub struct Roster {
     outbox_signal: Arc<Notify>,
     /// Webhook requests by outcome, counted by this process's delivery worker.
     webhook_counters: Arc<WebhookCounters>,
+    /// Organization-token public keys recently read, by `kid`.
+    verifying_keys: Arc<org_tokens::VerifyingKeys>,
 }
 
 impl Roster {
@@ -103,6 +105,7 @@ impl Roster {
             mailer: Arc::new(mailer),
             outbox_signal: Arc::new(Notify::new()),
             webhook_counters: Arc::new(WebhookCounters::default()),
+            verifying_keys: Arc::default(),
         }
     }
 

@@ -6,6 +6,9 @@
 //! `signing_keys` and shared by every process: the first one to need a key creates
 //! generation 1, and every process signs with the highest generation.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 use roster_domain::org_token::{self, LEEWAY_SECONDS, OrgTokenClaims, Unverified};
@@ -119,12 +122,24 @@ impl Roster {
         let Ok(token) = Unverified::parse(bearer) else {
             return Ok(None);
         };
-        let Some(key) = signing_keys::find_by_kid(&self.db, &token.kid).await? else {
-            return Ok(None);
+        let now = self.clock.now();
+        let key = match self.verifying_keys.get(&token.kid, now) {
+            Some(key) => key,
+            None => {
+                let Some(stored) = signing_keys::find_by_kid(&self.db, &token.kid).await? else {
+                    return Ok(None);
+                };
+                let key = VerifyingKey {
+                    public: org_token::decode(&stored.public_key)
+                        .ok_or_else(|| Error::internal("stored public key is not base64url"))?,
+                    retired_at: stored.retired_at,
+                    read_at: now,
+                };
+                self.verifying_keys.put(stored.kid, key.clone());
+                key
+            }
         };
-        let public = org_token::decode(&key.public_key)
-            .ok_or_else(|| Error::internal("stored public key is not base64url"))?;
-        let verified = UnparsedPublicKey::new(&ED25519, public)
+        let verified = UnparsedPublicKey::new(&ED25519, &key.public)
             .verify(token.signing_input.as_bytes(), &token.signature)
             .is_ok();
         let claims = token.claims;
@@ -134,7 +149,7 @@ impl Roster {
         if !verified
             || signed_after_retirement
             || claims.iss != *self.public_url
-            || claims.check_time(self.clock.now()).is_err()
+            || claims.check_time(now).is_err()
         {
             return Ok(None);
         }
@@ -160,6 +175,39 @@ impl Roster {
     /// Keys retired after this instant may have signed a token that is still accepted.
     fn still_valid_since(&self) -> DateTime<Utc> {
         self.clock.now() - self.config.auth.jwt_ttl - chrono::Duration::seconds(LEEWAY_SECONDS)
+    }
+}
+
+/// How long a process trusts what it read of a public key (its retirement reaches every
+/// process within this time).
+const KEY_CACHE_SECONDS: i64 = 10;
+
+/// A public key as read from `signing_keys`, and when.
+#[derive(Clone)]
+struct VerifyingKey {
+    public: Vec<u8>,
+    retired_at: Option<DateTime<Utc>>,
+    read_at: DateTime<Utc>,
+}
+
+/// Public keys by `kid`, kept for `KEY_CACHE_SECONDS`, so checking an organization token
+/// reads no row on the hot path. Only keys found in the table enter it, so unknown `kid`s
+/// cannot grow it.
+#[derive(Default)]
+pub(crate) struct VerifyingKeys(Mutex<HashMap<String, VerifyingKey>>);
+
+impl VerifyingKeys {
+    fn get(&self, kid: &str, now: DateTime<Utc>) -> Option<VerifyingKey> {
+        let keys = self.0.lock().ok()?;
+        keys.get(kid)
+            .filter(|key| (now - key.read_at).num_seconds().abs() < KEY_CACHE_SECONDS)
+            .cloned()
+    }
+
+    fn put(&self, kid: String, key: VerifyingKey) {
+        if let Ok(mut keys) = self.0.lock() {
+            keys.insert(kid, key);
+        }
     }
 }
 

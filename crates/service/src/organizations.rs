@@ -300,22 +300,22 @@ impl Roster {
         Ok(organizations::count_for_member(&self.db, actor.user.id).await?)
     }
 
-    /// A page of an organization's members. The membership is re-checked here, so a
-    /// member removed a moment ago cannot page on.
+    /// A page of the members of `seen`: the organization as the caller was shown it earlier
+    /// in the same request, whose role is checked without reading it again (the next
+    /// request reads it afresh, so a member removed a moment ago is refused then).
     ///
     /// # Errors
-    /// `NotFound` when the caller is not a member, `BadInput` for `first` outside 0..=100.
+    /// `Forbidden` below the reading role, `BadInput` for `first` outside 0..=100.
     pub async fn members(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         filter: &MemberFilter,
         first: Option<i32>,
         after: Option<Uuid>,
     ) -> Result<MemberPage> {
         let limit = page_size(first)?;
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
+        require(seen.membership.role, Action::ReadOrganization)?;
+        let organization_id = seen.organization.id;
         let rows = memberships::page(&self.db, organization_id, filter, after, limit + 1).await?;
         let (members, has_next_page) = split_page(rows, limit);
         Ok(MemberPage {
@@ -324,47 +324,21 @@ impl Roster {
         })
     }
 
-    /// How many members match `filter` (a counter read when unfiltered).
+    /// How many members of `seen` (as in `members`) match `filter`; unfiltered, the
+    /// organization's counter as read with it.
     ///
     /// # Errors
-    /// `NotFound` when the caller is not a member.
+    /// `Forbidden` below the reading role.
     pub async fn member_count(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         filter: &MemberFilter,
     ) -> Result<u64> {
+        require(seen.membership.role, Action::ReadOrganization)?;
         if filter.is_empty() {
-            let view = self
-                .organization(principal, OrganizationKey::Id(organization_id))
-                .await?
-                .ok_or(Error::NotFound("organization"))?;
-            return Ok(u64::try_from(view.organization.member_count).unwrap_or(0));
+            return Ok(u64::try_from(seen.organization.member_count).unwrap_or(0));
         }
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
-        Ok(memberships::count(&self.db, organization_id, filter).await?)
-    }
-
-    pub(crate) async fn require_role(
-        &self,
-        principal: &Principal,
-        organization_id: Uuid,
-        action: Action,
-    ) -> Result<roster_domain::Membership> {
-        let membership = match principal {
-            Principal::User(actor) => memberships::find(&self.db, organization_id, actor.user.id)
-                .await?
-                .ok_or(Error::NotFound("organization"))?,
-            Principal::ApiKey(_) | Principal::OrgToken(_) => {
-                self.view_as(&self.db, principal, OrganizationKey::Id(organization_id))
-                    .await?
-                    .ok_or(Error::NotFound("organization"))?
-                    .membership
-            }
-        };
-        require(membership.role, action)?;
-        Ok(membership)
+        Ok(memberships::count(&self.db, seen.organization.id, filter).await?)
     }
 }
 

@@ -5,16 +5,16 @@
 //! read: its organization answers with the `VIEWER` role, so every role-gated command
 //! refuses it, and person-only commands refuse it like a key.
 
-use roster_domain::{Action, ApiKey, Membership, OrganizationView, Role};
-use roster_persistence::organizations;
+use roster_domain::{Action, ApiKey, Membership, OrganizationView, Role, TokenHash};
 use roster_persistence::organizations::OrganizationKey;
+use roster_persistence::{callers, organizations};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::Roster;
 use crate::error::{Error, Result};
 use crate::org_tokens::OrgTokenGrant;
-use crate::sessions::Actor;
+use crate::sessions::{Actor, SESSION_PREFIX};
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -69,6 +69,41 @@ pub(crate) fn require(role: Role, action: Action) -> Result<()> {
 }
 
 impl Roster {
+    /// The caller behind `bearer` and the organization `key` as they see it, for a request
+    /// whose first question is about one organization: for a session, one statement
+    /// resolves session, user, membership and organization together; other credentials
+    /// authenticate, then read the organization.
+    ///
+    /// # Errors
+    /// `Internal` on database failure; an unknown or expired token is `(None, None)`.
+    pub async fn authenticate_for_organization(
+        &self,
+        bearer: &str,
+        key: OrganizationKey<'_>,
+    ) -> Result<(Option<Principal>, Option<OrganizationView>)> {
+        if bearer.starts_with(SESSION_PREFIX) {
+            let now = self.clock.now();
+            let found =
+                callers::session_with_organization(&self.db, &TokenHash::of(bearer), now, key)
+                    .await?;
+            return Ok(match found {
+                Some(caller) => {
+                    let actor = Actor {
+                        user: caller.user,
+                        session_id: caller.session_id,
+                    };
+                    (Some(Principal::User(actor)), caller.view)
+                }
+                None => (None, None),
+            });
+        }
+        let Some(principal) = self.authenticate(bearer).await? else {
+            return Ok((None, None));
+        };
+        let view = self.view_as(&self.db, &principal, key).await?;
+        Ok((Some(principal), view))
+    }
+
     /// The organization `key` as `principal` sees it: through the user's membership, or,
     /// for an API key, only its bound organization with the key's role (a virtual
     /// membership whose id is the key's). `None` looks the same as a missing organization.

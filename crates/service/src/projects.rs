@@ -203,15 +203,13 @@ impl Roster {
     /// `NotFound`, `BadInput` for `first` out of range.
     pub async fn projects(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         first: Option<i32>,
         after: Option<Uuid>,
     ) -> Result<ProjectPage> {
         let limit = page_size(first)?;
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
-        let rows = projects::page(&self.db, organization_id, after, limit + 1).await?;
+        require(seen.membership.role, Action::ReadOrganization)?;
+        let rows = projects::page(&self.db, seen.organization.id, after, limit + 1).await?;
         let (projects, has_next_page) = split_page(rows, limit);
         Ok(ProjectPage {
             projects,
@@ -223,10 +221,9 @@ impl Roster {
     ///
     /// # Errors
     /// `NotFound`.
-    pub async fn project_count(&self, principal: &Principal, organization_id: Uuid) -> Result<u64> {
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
-        Ok(projects::count(&self.db, organization_id).await?)
+    pub async fn project_count(&self, seen: &OrganizationView) -> Result<u64> {
+        require(seen.membership.role, Action::ReadOrganization)?;
+        Ok(projects::count(&self.db, seen.organization.id).await?)
     }
 
     /// The keys of `project_ids` (all in `organization_id`) with their creators, for one
@@ -236,12 +233,10 @@ impl Roster {
     /// `NotFound`.
     pub async fn api_keys_of(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         project_ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<ApiKeyView>>> {
-        self.require_role(principal, organization_id, Action::ReadOrganization)
-            .await?;
+        require(seen.membership.role, Action::ReadOrganization)?;
         let keys = api_keys::for_projects(&self.db, project_ids).await?;
         let mut creator_ids: Vec<Uuid> = keys
             .values()

@@ -41,7 +41,7 @@ pub struct SignedIn {
 }
 
 const SIGN_IN_PREFIX: &str = "rsi_";
-const SESSION_PREFIX: &str = "rss_";
+pub(crate) const SESSION_PREFIX: &str = "rss_";
 
 impl Roster {
     /// Mails a single-use sign-in link to `email`. Answers the same for known and unknown

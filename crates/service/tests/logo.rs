@@ -22,9 +22,15 @@ async fn update_events(
         action: Some("organization.updated".into()),
         ..AuditFilter::default()
     };
+    let seen = service
+        .roster
+        .organization(principal, roster_service::OrganizationKey::Id(org))
+        .await
+        .unwrap()
+        .unwrap();
     service
         .roster
-        .audit_log(principal, org, &filter, Some(100), None)
+        .audit_log(&seen, &filter, Some(100), None)
         .await
         .unwrap()
         .events

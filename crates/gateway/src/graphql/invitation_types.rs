@@ -109,7 +109,7 @@ impl InvitationObject {
     ) -> async_graphql::Result<Option<OrganizationObject>> {
         Ok(roster(ctx)?
             .organization(
-                principal(ctx)?,
+                principal(ctx).await?,
                 OrganizationKey::Id(self.0.invitation.organization_id),
             )
             .await
@@ -184,7 +184,7 @@ impl AcceptInvitationPayload {
 
 /// `totalCount` of an organization's invitations.
 pub(super) struct InvitationTotal {
-    pub organization_id: uuid::Uuid,
+    pub seen: roster_domain::OrganizationView,
     pub status: Option<InvitationStatus>,
 }
 
@@ -192,7 +192,7 @@ pub(super) struct InvitationTotal {
 impl InvitationTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .organization_invitation_count(principal(ctx)?, self.organization_id, self.status)
+            .organization_invitation_count(&self.seen, self.status)
             .await
             .gql(ctx)
     }

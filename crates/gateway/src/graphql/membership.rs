@@ -45,7 +45,7 @@ impl MembershipMutation {
         Ok(InvitationObject(
             roster(ctx)?
                 .invite_member(
-                    principal(ctx)?,
+                    principal(ctx).await?,
                     organization_id,
                     &email,
                     role.into(),
@@ -65,7 +65,7 @@ impl MembershipMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .resend_invitation(principal(ctx)?, id, origin(ctx)?)
+                .resend_invitation(principal(ctx).await?, id, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -80,7 +80,7 @@ impl MembershipMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(InvitationObject(
             roster(ctx)?
-                .revoke_invitation(principal(ctx)?, id, origin(ctx)?)
+                .revoke_invitation(principal(ctx).await?, id, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))
@@ -94,7 +94,7 @@ impl MembershipMutation {
         token: Option<String>,
     ) -> async_graphql::Result<AcceptInvitationPayload> {
         let reference = reference(ctx, id.as_ref(), token.as_deref())?;
-        let actor = optional_actor(ctx)?;
+        let actor = optional_actor(ctx).await?;
         Ok(AcceptInvitationPayload(
             roster(ctx)?
                 .accept_invitation(actor, reference, origin(ctx)?)
@@ -111,7 +111,7 @@ impl MembershipMutation {
         token: Option<String>,
     ) -> async_graphql::Result<InvitationObject> {
         let reference = reference(ctx, id.as_ref(), token.as_deref())?;
-        let actor = optional_actor(ctx)?;
+        let actor = optional_actor(ctx).await?;
         Ok(InvitationObject(
             roster(ctx)?
                 .decline_invitation(actor, reference, origin(ctx)?)
@@ -133,7 +133,7 @@ impl MembershipMutation {
         Ok(MemberObject(
             roster(ctx)?
                 .change_member_role(
-                    principal(ctx)?,
+                    principal(ctx).await?,
                     organization_id,
                     user_id,
                     Role::from(role),
@@ -154,7 +154,12 @@ impl MembershipMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let user_id = parse_id(ctx, "userId", &user_id)?;
         let removed = roster(ctx)?
-            .remove_member(principal(ctx)?, organization_id, user_id, origin(ctx)?)
+            .remove_member(
+                principal(ctx).await?,
+                organization_id,
+                user_id,
+                origin(ctx)?,
+            )
             .await
             .gql(ctx)?;
         Ok(ID(removed.to_string()))
@@ -168,7 +173,7 @@ impl MembershipMutation {
     ) -> async_graphql::Result<ID> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let left = roster(ctx)?
-            .leave_organization(actor(ctx)?, organization_id, origin(ctx)?)
+            .leave_organization(actor(ctx).await?, organization_id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(left.to_string()))
@@ -185,7 +190,7 @@ impl MembershipMutation {
         let user_id = parse_id(ctx, "userId", &user_id)?;
         Ok(OrganizationObject(
             roster(ctx)?
-                .transfer_ownership(actor(ctx)?, organization_id, user_id, origin(ctx)?)
+                .transfer_ownership(actor(ctx).await?, organization_id, user_id, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))

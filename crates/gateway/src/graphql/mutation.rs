@@ -56,7 +56,7 @@ impl IdentityMutation {
 
     /// Ends the caller's session.
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        roster(ctx)?.sign_out(actor(ctx)?).await.gql(ctx)?;
+        roster(ctx)?.sign_out(actor(ctx).await?).await.gql(ctx)?;
         Ok(true)
     }
 
@@ -70,7 +70,7 @@ impl IdentityMutation {
         let request = origin(ctx)?;
         Ok(OrganizationObject(
             roster(ctx)?
-                .create_organization(actor(ctx)?, &name, slug.as_deref(), request)
+                .create_organization(actor(ctx).await?, &name, slug.as_deref(), request)
                 .await
                 .gql(ctx)?,
         ))
@@ -96,7 +96,7 @@ impl IdentityMutation {
         };
         Ok(OrganizationObject(
             roster(ctx)?
-                .update_organization(principal(ctx)?, id, changes, request)
+                .update_organization(principal(ctx).await?, id, changes, request)
                 .await
                 .gql(ctx)?,
         ))
@@ -112,7 +112,7 @@ impl IdentityMutation {
         let id = parse_id(ctx, "id", &id)?;
         let request = origin(ctx)?;
         let deleted = roster(ctx)?
-            .delete_organization(principal(ctx)?, id, &confirm_name, request)
+            .delete_organization(principal(ctx).await?, id, &confirm_name, request)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))
@@ -127,7 +127,7 @@ impl IdentityMutation {
         let id = parse_id(ctx, "id", &id)?;
         Ok(SessionObject(
             roster(ctx)?
-                .switch_organization(actor(ctx)?, id)
+                .switch_organization(actor(ctx).await?, id)
                 .await
                 .gql(ctx)?,
         ))

@@ -32,7 +32,7 @@ pub(super) async fn viewer_preferences(
     organization_id: uuid::Uuid,
 ) -> async_graphql::Result<NotificationPreferencesObject> {
     roster(ctx)?
-        .notification_preferences(actor(ctx)?, organization_id)
+        .notification_preferences(actor(ctx).await?, organization_id)
         .await
         .map(NotificationPreferencesObject)
         .gql(ctx)
@@ -60,7 +60,7 @@ impl NotificationMutation {
             security_alerts,
         };
         roster(ctx)?
-            .update_notification_preferences(actor(ctx)?, organization_id, changes)
+            .update_notification_preferences(actor(ctx).await?, organization_id, changes)
             .await
             .map(NotificationPreferencesObject)
             .gql(ctx)

@@ -39,7 +39,7 @@ impl OrgTokenMutation {
     ) -> async_graphql::Result<OrganizationTokenObject> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let minted = roster(ctx)?
-            .mint_organization_token(principal(ctx)?, organization_id)
+            .mint_organization_token(principal(ctx).await?, organization_id)
             .await
             .gql(ctx)?;
         Ok(OrganizationTokenObject(minted))

@@ -148,7 +148,7 @@ impl PlanMutation {
     ) -> async_graphql::Result<OrganizationObject> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let changed = roster(ctx)?
-            .change_plan(principal(ctx)?, organization_id, &plan, origin(ctx)?)
+            .change_plan(principal(ctx).await?, organization_id, &plan, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(OrganizationObject(changed))

@@ -31,7 +31,7 @@ impl ProjectMutation {
     ) -> async_graphql::Result<ProjectObject> {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let created = roster(ctx)?
-            .create_project(principal(ctx)?, organization_id, &name, origin(ctx)?)
+            .create_project(principal(ctx).await?, organization_id, &name, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(project(created))
@@ -46,7 +46,7 @@ impl ProjectMutation {
     ) -> async_graphql::Result<ProjectObject> {
         let id = parse_id(ctx, "id", &id)?;
         let renamed = roster(ctx)?
-            .rename_project(principal(ctx)?, id, &name, origin(ctx)?)
+            .rename_project(principal(ctx).await?, id, &name, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(project(renamed))
@@ -62,7 +62,7 @@ impl ProjectMutation {
     ) -> async_graphql::Result<ProjectObject> {
         let id = parse_id(ctx, "id", &id)?;
         let updated = roster(ctx)?
-            .update_project_settings(principal(ctx)?, id, settings.0, origin(ctx)?)
+            .update_project_settings(principal(ctx).await?, id, settings.0, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(project(updated))
@@ -72,7 +72,7 @@ impl ProjectMutation {
     async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;
         let deleted = roster(ctx)?
-            .delete_project(principal(ctx)?, id, origin(ctx)?)
+            .delete_project(principal(ctx).await?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))
@@ -91,7 +91,7 @@ impl ProjectMutation {
         let roster = roster(ctx)?;
         let created = roster
             .create_api_key(
-                principal(ctx)?,
+                principal(ctx).await?,
                 project_id,
                 &label,
                 role.map(Role::from),
@@ -116,7 +116,7 @@ impl ProjectMutation {
         let id = parse_id(ctx, "id", &id)?;
         let roster = roster(ctx)?;
         let key = roster
-            .rename_api_key(principal(ctx)?, id, &label, origin(ctx)?)
+            .rename_api_key(principal(ctx).await?, id, &label, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ApiKeyObject(roster.api_key_view(key).await.gql(ctx)?))
@@ -131,7 +131,7 @@ impl ProjectMutation {
         let id = parse_id(ctx, "id", &id)?;
         let roster = roster(ctx)?;
         let created = roster
-            .regenerate_api_key(principal(ctx)?, id, origin(ctx)?)
+            .regenerate_api_key(principal(ctx).await?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         let view = roster
@@ -145,7 +145,7 @@ impl ProjectMutation {
     async fn delete_api_key(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;
         let deleted = roster(ctx)?
-            .delete_api_key(principal(ctx)?, id, origin(ctx)?)
+            .delete_api_key(principal(ctx).await?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))
@@ -161,7 +161,7 @@ impl ProjectMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         Ok(OrganizationObject(
             roster(ctx)?
-                .set_audit_retention(principal(ctx)?, organization_id, days, origin(ctx)?)
+                .set_audit_retention(principal(ctx).await?, organization_id, days, origin(ctx)?)
                 .await
                 .gql(ctx)?,
         ))

@@ -30,16 +30,22 @@ impl ProjectObject {
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKeyObject>> {
         let keys = match &self.api_keys {
             Some(keys) => keys.clone(),
-            None => roster(ctx)?
-                .api_keys_of(
-                    principal(ctx)?,
-                    self.project.organization_id,
-                    &[self.project.id],
-                )
-                .await
-                .gql(ctx)?
-                .remove(&self.project.id)
-                .unwrap_or_default(),
+            None => {
+                let roster = roster(ctx)?;
+                let key = roster_service::OrganizationKey::Id(self.project.organization_id);
+                let seen = roster
+                    .organization(principal(ctx).await?, key)
+                    .await
+                    .gql(ctx)?
+                    .ok_or(roster_service::Error::NotFound("project"))
+                    .gql(ctx)?;
+                roster
+                    .api_keys_of(&seen, &[self.project.id])
+                    .await
+                    .gql(ctx)?
+                    .remove(&self.project.id)
+                    .unwrap_or_default()
+            }
         };
         Ok(keys.into_iter().map(ApiKeyObject).collect())
     }
@@ -53,7 +59,7 @@ impl ProjectObject {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
         let settings = roster(ctx)?
-            .effective_settings(principal(ctx)?, &self.project)
+            .effective_settings(principal(ctx).await?, &self.project)
             .await
             .gql(ctx)?;
         Ok(async_graphql::Json(settings.to_value()))
@@ -195,21 +201,18 @@ impl AuditLogFilter {
 }
 
 /// `totalCount` of projects.
-pub(super) struct ProjectTotal(pub uuid::Uuid);
+pub(super) struct ProjectTotal(pub roster_domain::OrganizationView);
 
 #[Object]
 impl ProjectTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        roster(ctx)?
-            .project_count(principal(ctx)?, self.0)
-            .await
-            .gql(ctx)
+        roster(ctx)?.project_count(&self.0).await.gql(ctx)
     }
 }
 
 /// `totalCount` of an audit log listing.
 pub(super) struct AuditTotal {
-    pub organization_id: uuid::Uuid,
+    pub seen: roster_domain::OrganizationView,
     pub filter: AuditFilter,
 }
 
@@ -217,7 +220,7 @@ pub(super) struct AuditTotal {
 impl AuditTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .audit_count(principal(ctx)?, self.organization_id, &self.filter)
+            .audit_count(&self.seen, &self.filter)
             .await
             .gql(ctx)
     }

@@ -7,7 +7,7 @@ use super::error::ResultExt;
 use super::invitation_types::InvitationPreview;
 use super::plans::PlanObject;
 use super::types::{OrganizationObject, Viewer};
-use super::{actor, parse_id, principal, roster};
+use super::{actor, organization_of_caller, parse_id, roster};
 
 /// Reads.
 pub struct Query;
@@ -16,7 +16,7 @@ pub struct Query;
 impl Query {
     /// The signed-in caller; `UNAUTHENTICATED` without credentials.
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
-        actor(ctx)?;
+        actor(ctx).await?;
         Ok(Viewer)
     }
 
@@ -27,7 +27,6 @@ impl Query {
         id: Option<ID>,
         slug: Option<String>,
     ) -> async_graphql::Result<Option<OrganizationObject>> {
-        let principal = principal(ctx)?;
         let parsed;
         let key = match (&id, &slug) {
             (Some(id), None) => {
@@ -43,10 +42,8 @@ impl Query {
                 .gql(ctx);
             }
         };
-        Ok(roster(ctx)?
-            .organization(principal, key)
-            .await
-            .gql(ctx)?
+        Ok(organization_of_caller(ctx, key)
+            .await?
             .map(OrganizationObject))
     }
 

@@ -10,7 +10,7 @@ use roster_service::{MemberFilter, SignedIn};
 
 use super::error::ResultExt;
 use super::paging::{self, parse_cursor};
-use super::{actor, principal, roster};
+use super::{actor, roster};
 
 /// `Role` in the schema.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -112,7 +112,7 @@ impl MemberObject {
 /// `totalCount` of a member listing: computed only when selected (and read from the
 /// organization's counter when the listing is unfiltered).
 pub(super) struct MemberTotal {
-    organization_id: uuid::Uuid,
+    seen: OrganizationView,
     filter: MemberFilter,
 }
 
@@ -120,7 +120,7 @@ pub(super) struct MemberTotal {
 impl MemberTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .member_count(principal(ctx)?, self.organization_id, &self.filter)
+            .member_count(&self.seen, &self.filter)
             .await
             .gql(ctx)
     }
@@ -200,16 +200,15 @@ impl OrganizationObject {
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let status = status.map(roster_domain::InvitationStatus::from);
-        let organization_id = self.0.organization.id;
         let page = roster(ctx)?
-            .organization_invitations(principal(ctx)?, organization_id, status, first, after)
+            .organization_invitations(&self.0, status, first, after)
             .await
             .gql(ctx)?;
         Ok(paging::connection(
             after,
             page.has_next_page,
             super::invitation_types::InvitationTotal {
-                organization_id,
+                seen: self.0.clone(),
                 status,
             },
             page.invitations,
@@ -233,13 +232,8 @@ impl OrganizationObject {
         Connection<String, super::project_types::ProjectObject, super::project_types::ProjectTotal>,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
-        let organization_id = self.0.organization.id;
         let roster = roster(ctx)?;
-        let principal = principal(ctx)?;
-        let page = roster
-            .projects(principal, organization_id, first, after)
-            .await
-            .gql(ctx)?;
+        let page = roster.projects(&self.0, first, after).await.gql(ctx)?;
         let look_ahead = ctx.look_ahead();
         let wants_keys = look_ahead.field("nodes").field("apiKeys").exists()
             || look_ahead
@@ -249,19 +243,14 @@ impl OrganizationObject {
                 .exists();
         let mut keys = if wants_keys {
             let ids: Vec<uuid::Uuid> = page.projects.iter().map(|project| project.id).collect();
-            Some(
-                roster
-                    .api_keys_of(principal, organization_id, &ids)
-                    .await
-                    .gql(ctx)?,
-            )
+            Some(roster.api_keys_of(&self.0, &ids).await.gql(ctx)?)
         } else {
             None
         };
         Ok(paging::connection(
             after,
             page.has_next_page,
-            super::project_types::ProjectTotal(organization_id),
+            super::project_types::ProjectTotal(self.0.clone()),
             page.projects,
             |project| {
                 let api_keys = keys
@@ -291,16 +280,15 @@ impl OrganizationObject {
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let filter = filter.unwrap_or_default().parse(ctx)?;
-        let organization_id = self.0.organization.id;
         let page = roster(ctx)?
-            .audit_log(principal(ctx)?, organization_id, &filter, first, after)
+            .audit_log(&self.0, &filter, first, after)
             .await
             .gql(ctx)?;
         Ok(paging::connection(
             after,
             page.has_next_page,
             super::project_types::AuditTotal {
-                organization_id,
+                seen: self.0.clone(),
                 filter,
             },
             page.events,
@@ -343,16 +331,15 @@ impl OrganizationObject {
             role: role.map(Role::from),
             search,
         };
-        let organization_id = self.0.organization.id;
         let page = roster(ctx)?
-            .members(principal(ctx)?, organization_id, &filter, first, after)
+            .members(&self.0, &filter, first, after)
             .await
             .gql(ctx)?;
         Ok(paging::connection(
             after,
             page.has_next_page,
             MemberTotal {
-                organization_id,
+                seen: self.0.clone(),
                 filter,
             },
             page.members,
@@ -367,7 +354,10 @@ pub(super) struct OrganizationTotal;
 #[Object]
 impl OrganizationTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        roster(ctx)?.organization_count(actor(ctx)?).await.gql(ctx)
+        roster(ctx)?
+            .organization_count(actor(ctx).await?)
+            .await
+            .gql(ctx)
     }
 }
 
@@ -377,7 +367,7 @@ pub(super) struct Viewer;
 #[Object]
 impl Viewer {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
-        Ok(UserObject(actor(ctx)?.user.clone()))
+        Ok(UserObject(actor(ctx).await?.user.clone()))
     }
     /// The organization the caller last switched to (remembered across sessions).
     async fn active_organization(
@@ -385,7 +375,7 @@ impl Viewer {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<OrganizationObject>> {
         Ok(roster(ctx)?
-            .active_organization(actor(ctx)?)
+            .active_organization(actor(ctx).await?)
             .await
             .gql(ctx)?
             .map(OrganizationObject))
@@ -396,7 +386,7 @@ impl Viewer {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::invitation_types::InvitationObject>> {
         Ok(roster(ctx)?
-            .pending_invitations(actor(ctx)?)
+            .pending_invitations(actor(ctx).await?)
             .await
             .gql(ctx)?
             .into_iter()
@@ -406,7 +396,7 @@ impl Viewer {
     /// How many invitations wait for the caller (the badge).
     async fn pending_invitation_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .pending_invitation_count(actor(ctx)?)
+            .pending_invitation_count(actor(ctx).await?)
             .await
             .gql(ctx)
     }
@@ -420,7 +410,7 @@ impl Viewer {
     ) -> async_graphql::Result<Connection<String, OrganizationObject, OrganizationTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let page = roster(ctx)?
-            .organizations_of(actor(ctx)?, first, after)
+            .organizations_of(actor(ctx).await?, first, after)
             .await
             .gql(ctx)?;
         Ok(paging::connection(

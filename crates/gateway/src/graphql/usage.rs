@@ -30,7 +30,7 @@ impl UsageMutation {
             .transpose()?;
         let recorded = roster(ctx)?
             .record_usage(
-                principal(ctx)?,
+                principal(ctx).await?,
                 organization_id,
                 &metric,
                 quantity,

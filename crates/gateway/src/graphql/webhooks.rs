@@ -52,7 +52,7 @@ impl WebhookEndpointObject {
         let after = parse_cursor(ctx, after.as_deref())?;
         let status = status.map(roster_domain::DeliveryStatus::from);
         let page = roster(ctx)?
-            .webhook_deliveries(principal(ctx)?, self.0.id, status, first, after)
+            .webhook_deliveries(principal(ctx).await?, self.0.id, status, first, after)
             .await
             .gql(ctx)?;
         Ok(paging::connection(
@@ -78,7 +78,7 @@ pub(super) struct DeliveryTotal {
 impl DeliveryTotal {
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         roster(ctx)?
-            .webhook_delivery_count(principal(ctx)?, self.endpoint_id, self.status)
+            .webhook_delivery_count(principal(ctx).await?, self.endpoint_id, self.status)
             .await
             .gql(ctx)
     }
@@ -149,7 +149,7 @@ impl WebhookDeliveryObject {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<WebhookAttemptObject>> {
         Ok(roster(ctx)?
-            .webhook_attempts(principal(ctx)?, &self.0)
+            .webhook_attempts(principal(ctx).await?, &self.0)
             .await
             .gql(ctx)?
             .into_iter()
@@ -196,7 +196,7 @@ impl WebhookMutation {
         let organization_id = parse_id(ctx, "organizationId", &organization_id)?;
         let created = roster(ctx)?
             .create_webhook_endpoint(
-                principal(ctx)?,
+                principal(ctx).await?,
                 organization_id,
                 &url,
                 &events,
@@ -226,7 +226,7 @@ impl WebhookMutation {
             description,
         };
         let endpoint = roster(ctx)?
-            .update_webhook_endpoint(principal(ctx)?, id, input, origin(ctx)?)
+            .update_webhook_endpoint(principal(ctx).await?, id, input, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(WebhookEndpointObject(endpoint))
@@ -240,7 +240,7 @@ impl WebhookMutation {
     ) -> async_graphql::Result<CreatedWebhookEndpointObject> {
         let id = parse_id(ctx, "id", &id)?;
         let rotated = roster(ctx)?
-            .rotate_webhook_secret(principal(ctx)?, id, origin(ctx)?)
+            .rotate_webhook_secret(principal(ctx).await?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(CreatedWebhookEndpointObject(rotated))
@@ -254,7 +254,7 @@ impl WebhookMutation {
     ) -> async_graphql::Result<ID> {
         let id = parse_id(ctx, "id", &id)?;
         let deleted = roster(ctx)?
-            .delete_webhook_endpoint(principal(ctx)?, id, origin(ctx)?)
+            .delete_webhook_endpoint(principal(ctx).await?, id, origin(ctx)?)
             .await
             .gql(ctx)?;
         Ok(ID(deleted.to_string()))
@@ -268,7 +268,7 @@ impl WebhookMutation {
     ) -> async_graphql::Result<WebhookDeliveryObject> {
         let id = parse_id(ctx, "id", &id)?;
         let delivery = roster(ctx)?
-            .send_test_webhook(principal(ctx)?, id)
+            .send_test_webhook(principal(ctx).await?, id)
             .await
             .gql(ctx)?;
         Ok(WebhookDeliveryObject(delivery))
@@ -282,7 +282,7 @@ impl WebhookMutation {
     ) -> async_graphql::Result<WebhookDeliveryObject> {
         let id = parse_id(ctx, "id", &id)?;
         let delivery = roster(ctx)?
-            .replay_webhook_delivery(principal(ctx)?, id)
+            .replay_webhook_delivery(principal(ctx).await?, id)
             .await
             .gql(ctx)?;
         Ok(WebhookDeliveryObject(delivery))
@@ -295,7 +295,7 @@ pub(super) async fn endpoints(
     organization_id: Uuid,
 ) -> async_graphql::Result<Vec<WebhookEndpointObject>> {
     Ok(roster(ctx)?
-        .webhook_endpoints(principal(ctx)?, organization_id)
+        .webhook_endpoints(principal(ctx).await?, organization_id)
         .await
         .gql(ctx)?
         .into_iter()

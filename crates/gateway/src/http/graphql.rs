@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{authenticate_token, json_error, request_context, request_id};
+use super::{json_error, request_context, request_id};
 use crate::app::AppState;
 use crate::graphql::error::bad_argument;
 use crate::graphql::{LogoEtags, RequestScope, count_aliases, nul_in_document, nul_in_variables};
@@ -199,16 +199,13 @@ async fn execute(
     }
 
     // A bearer token wins; without one, the session cookie of a same-origin JSON POST.
-    let credential = super::bearer(headers).or(session_cookie.as_deref());
-    let principal = match authenticate_token(state, headers, credential).await {
-        Ok(principal) => principal,
-        Err(refused) => return refused,
-    };
-    let scope = RequestScope {
-        principal,
-        context: request_context(state, peer, headers),
+    // It is checked when a resolver first needs the caller (see `RequestScope`).
+    let credential = super::bearer(headers).map(str::to_owned).or(session_cookie);
+    let scope = RequestScope::new(
+        credential,
+        request_context(state, peer, headers),
         request_id,
-    };
+    );
     let request = request.data(scope).data(LogoEtags::default());
     let mut response = state.schema.execute(request).await;
 

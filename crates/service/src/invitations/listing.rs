@@ -3,7 +3,7 @@
 //! Every `InvitationView` is built in one place (`views`).
 
 use roster_domain::paging::page_size;
-use roster_domain::{Action, Invitation, InvitationStatus, TokenHash};
+use roster_domain::{Action, Invitation, InvitationStatus, OrganizationView, TokenHash};
 use roster_persistence::invitations::InvitationDetails;
 use roster_persistence::{invitations, outbox};
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use super::{InvitationPage, InvitationView};
 use crate::Roster;
 use crate::error::{Error, Result};
 use crate::paging::split_page;
-use crate::principal::Principal;
+use crate::principal::require;
 use crate::sessions::Actor;
 
 impl Roster {
@@ -60,19 +60,17 @@ impl Roster {
     /// `NotFound`, `Forbidden` below admin, `BadInput` for `first` out of range.
     pub async fn organization_invitations(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         status: Option<InvitationStatus>,
         first: Option<i32>,
         after: Option<Uuid>,
     ) -> Result<InvitationPage> {
         let limit = page_size(first)?;
-        self.require_role(principal, organization_id, Action::ManageInvitations)
-            .await?;
+        require(seen.membership.role, Action::ManageInvitations)?;
         let now = self.clock.now();
         let rows = invitations::page_for_organization(
             &self.db,
-            organization_id,
+            seen.organization.id,
             status,
             after,
             limit + 1,
@@ -92,21 +90,17 @@ impl Roster {
     /// `NotFound`, `Forbidden` below admin.
     pub async fn organization_invitation_count(
         &self,
-        principal: &Principal,
-        organization_id: Uuid,
+        seen: &OrganizationView,
         status: Option<InvitationStatus>,
     ) -> Result<u64> {
-        self.require_role(principal, organization_id, Action::ManageInvitations)
-            .await?;
-        Ok(
-            invitations::count_for_organization(
-                &self.db,
-                organization_id,
-                status,
-                self.clock.now(),
-            )
-            .await?,
+        require(seen.membership.role, Action::ManageInvitations)?;
+        Ok(invitations::count_for_organization(
+            &self.db,
+            seen.organization.id,
+            status,
+            self.clock.now(),
         )
+        .await?)
     }
 
     /// One invitation as its readers see it (after a change).
