@@ -15,6 +15,7 @@ mod browser;
 mod delivery;
 mod first_hour;
 mod hardening;
+mod hot_path;
 mod http_surface;
 mod invitation_page;
 mod invitation_sending;

@@ -56,3 +56,33 @@ where
     }));
     connection
 }
+
+/// The connection for a client that asked only for `totalCount` (no `nodes`, `edges` or
+/// `pageInfo`): the page is not read at all, and `first` is checked as the page would.
+/// `None` when the page is wanted.
+pub(crate) fn total_only<Node, Extra>(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<Uuid>,
+    extra: impl FnOnce() -> Extra,
+) -> async_graphql::Result<Option<Connection<String, Node, Extra>>>
+where
+    Node: OutputType,
+    Extra: ObjectType,
+{
+    let look_ahead = ctx.look_ahead();
+    if ["nodes", "edges", "pageInfo"]
+        .into_iter()
+        .any(|field| look_ahead.field(field).exists())
+    {
+        return Ok(None);
+    }
+    roster_domain::paging::page_size(first)
+        .map_err(roster_service::Error::from)
+        .gql(ctx)?;
+    Ok(Some(Connection::with_additional_fields(
+        after.is_some(),
+        false,
+        extra(),
+    )))
+}

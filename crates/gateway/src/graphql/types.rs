@@ -200,6 +200,13 @@ impl OrganizationObject {
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let status = status.map(roster_domain::InvitationStatus::from);
+        let total = || super::invitation_types::InvitationTotal {
+            seen: self.0.clone(),
+            status,
+        };
+        if let Some(counted) = paging::total_only(ctx, first, after, total)? {
+            return Ok(counted);
+        }
         let page = roster(ctx)?
             .organization_invitations(&self.0, status, first, after)
             .await
@@ -207,10 +214,7 @@ impl OrganizationObject {
         Ok(paging::connection(
             after,
             page.has_next_page,
-            super::invitation_types::InvitationTotal {
-                seen: self.0.clone(),
-                status,
-            },
+            total(),
             page.invitations,
             |view| {
                 (
@@ -232,6 +236,10 @@ impl OrganizationObject {
         Connection<String, super::project_types::ProjectObject, super::project_types::ProjectTotal>,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
+        let total = || super::project_types::ProjectTotal(self.0.clone());
+        if let Some(counted) = paging::total_only(ctx, first, after, total)? {
+            return Ok(counted);
+        }
         let roster = roster(ctx)?;
         let page = roster.projects(&self.0, first, after).await.gql(ctx)?;
         let look_ahead = ctx.look_ahead();
@@ -250,7 +258,7 @@ impl OrganizationObject {
         Ok(paging::connection(
             after,
             page.has_next_page,
-            super::project_types::ProjectTotal(self.0.clone()),
+            total(),
             page.projects,
             |project| {
                 let api_keys = keys
@@ -280,6 +288,13 @@ impl OrganizationObject {
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let filter = filter.unwrap_or_default().parse(ctx)?;
+        let total = || super::project_types::AuditTotal {
+            seen: self.0.clone(),
+            filter: filter.clone(),
+        };
+        if let Some(counted) = paging::total_only(ctx, first, after, total)? {
+            return Ok(counted);
+        }
         let page = roster(ctx)?
             .audit_log(&self.0, &filter, first, after)
             .await
@@ -287,10 +302,7 @@ impl OrganizationObject {
         Ok(paging::connection(
             after,
             page.has_next_page,
-            super::project_types::AuditTotal {
-                seen: self.0.clone(),
-                filter,
-            },
+            total(),
             page.events,
             |event| (event.id, super::project_types::AuditEventObject(event)),
         ))
@@ -331,6 +343,13 @@ impl OrganizationObject {
             role: role.map(Role::from),
             search,
         };
+        let total = || MemberTotal {
+            seen: self.0.clone(),
+            filter: filter.clone(),
+        };
+        if let Some(counted) = paging::total_only(ctx, first, after, total)? {
+            return Ok(counted);
+        }
         let page = roster(ctx)?
             .members(&self.0, &filter, first, after)
             .await
@@ -338,10 +357,7 @@ impl OrganizationObject {
         Ok(paging::connection(
             after,
             page.has_next_page,
-            MemberTotal {
-                seen: self.0.clone(),
-                filter,
-            },
+            total(),
             page.members,
             |member| (member.membership.id, MemberObject(member)),
         ))

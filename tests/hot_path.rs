@@ -1,0 +1,148 @@
+//! The hot path keeps every rule while it reads less: the caller is checked once per
+//! request (with the organization in one statement), connections under an organization use
+//! the role read with it, and a connection asked only for `totalCount` skips its page.
+
+use roster_domain::Role;
+use serde_json::json;
+
+use crate::support::{TestApp, code};
+
+const TOTALS: &str = "query($id: ID, $first: Int, $role: Role) { organization(id: $id) {
+  members(first: $first, role: $role) { totalCount }
+  invitations(first: $first) { totalCount }
+  projects(first: $first) { totalCount }
+  auditLog(first: $first) { totalCount } } }";
+
+#[tokio::test]
+async fn total_only_connections_count_like_full_ones_under_the_same_rules() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_in("owner@example.com").await;
+    let org = app.create_org(&owner, "Totals").await;
+    let member = app.sign_in("member@example.com").await;
+    app.add_member(&org, &member, Role::Member).await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    app.add_member(&org, &viewer, Role::Viewer).await;
+    app.invite(&owner, &org, "invitee@example.com", "MEMBER")
+        .await;
+    app.create_project(&owner, &org, "Site").await;
+
+    let body = app
+        .gql(Some(&owner.token), TOTALS, json!({ "id": org }))
+        .await;
+    let organization = &body["data"]["organization"];
+    assert_eq!(organization["members"]["totalCount"], 3, "{body}");
+    assert_eq!(organization["invitations"]["totalCount"], 1, "{body}");
+    assert_eq!(organization["projects"]["totalCount"], 1, "{body}");
+    // The same totals as when the page is read too.
+    let full = app
+        .gql(
+            Some(&owner.token),
+            &TOTALS.replace("totalCount", "totalCount nodes { __typename }"),
+            json!({ "id": org }),
+        )
+        .await;
+    for connection in ["members", "invitations", "projects", "auditLog"] {
+        let total = &full["data"]["organization"][connection]["totalCount"];
+        assert_eq!(organization[connection]["totalCount"], *total, "{full}");
+    }
+    assert!(organization["auditLog"]["totalCount"].as_u64().unwrap() >= 3);
+
+    // Filtered totals are counted, not read from the counter.
+    let body = app
+        .gql(
+            Some(&owner.token),
+            TOTALS,
+            json!({ "id": org, "role": "VIEWER" }),
+        )
+        .await;
+    assert_eq!(body["data"]["organization"]["members"]["totalCount"], 1);
+
+    // The page size is still checked, though no page is read.
+    let body = app
+        .gql(
+            Some(&owner.token),
+            TOTALS,
+            json!({ "id": org, "first": 101 }),
+        )
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+
+    // Invitations are for admins, totals included.
+    let body = app
+        .gql(
+            Some(&member.token),
+            "query($id: ID) { organization(id: $id) { invitations { totalCount } } }",
+            json!({ "id": org }),
+        )
+        .await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+}
+
+#[tokio::test]
+async fn the_caller_is_checked_with_the_organization_and_a_removal_counts_on_the_next_request() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_in("owner@example.com").await;
+    let org = app.create_org(&owner, "Checked").await;
+    let member = app.sign_in("member@example.com").await;
+    app.add_member(&org, &member, Role::Member).await;
+    let slug = app
+        .gql(
+            Some(&owner.token),
+            "query($id: ID) { organization(id: $id) { slug } }",
+            json!({ "id": org }),
+        )
+        .await["data"]["organization"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    const BY_SLUG: &str =
+        "query($slug: String) { organization(slug: $slug) { viewerRole members { totalCount } } }";
+    let body = app
+        .gql(Some(&member.token), BY_SLUG, json!({ "slug": slug }))
+        .await;
+    assert_eq!(
+        body["data"]["organization"]["viewerRole"], "MEMBER",
+        "{body}"
+    );
+
+    // An unknown token is UNAUTHENTICATED, not a null organization.
+    let body = app
+        .gql(Some("rss_unknown"), BY_SLUG, json!({ "slug": slug }))
+        .await;
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+    // Without a token too.
+    let body = app.gql(None, BY_SLUG, json!({ "slug": slug })).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+
+    // Two fields of one request, the caller checked once: both answer.
+    let body = app
+        .gql(
+            Some(&member.token),
+            "query($id: ID) { viewer { user { email } } organization(id: $id) { viewerRole } }",
+            json!({ "id": org }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["viewer"]["user"]["email"], "member@example.com",
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["organization"]["viewerRole"], "MEMBER",
+        "{body}"
+    );
+
+    app.gql(
+        Some(&owner.token),
+        "mutation($org: ID!, $user: ID!) { removeMember(organizationId: $org, userId: $user) }",
+        json!({ "org": org, "user": member.user_id }),
+    )
+    .await;
+    let body = app
+        .gql(Some(&member.token), BY_SLUG, json!({ "slug": slug }))
+        .await;
+    assert_eq!(
+        body["data"]["organization"],
+        serde_json::Value::Null,
+        "{body}"
+    );
+}
