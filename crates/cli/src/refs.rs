@@ -76,8 +76,8 @@ impl UserRef {
     }
 }
 
-/// The token in a mailed link (`...?token=rsi_...`), or `text` itself when it is a bare
-/// token.
+/// The token in a mailed link (`...?token=rsi_...`, or `.../invitations/rsv_...`), or
+/// `text` itself when it is a bare token.
 ///
 /// # Errors
 /// When nothing token-like is left.
@@ -87,9 +87,17 @@ pub fn token_from_link(text: &str) -> Result<String, CliError> {
         reqwest::Url::parse(text)
             .ok()
             .and_then(|url| {
-                url.query_pairs()
+                let query = url
+                    .query_pairs()
                     .find(|(name, _)| name == "token")
-                    .map(|(_, value)| value.into_owned())
+                    .map(|(_, value)| value.into_owned());
+                // Invitation links carry the token as the last path segment.
+                query.or_else(|| {
+                    url.path_segments()?
+                        .next_back()
+                        .filter(|last| last.starts_with("rs") && last.contains('_'))
+                        .map(str::to_owned)
+                })
             })
             .unwrap_or_default()
     } else {
@@ -217,9 +225,10 @@ mod tests {
         assert!(token_from_link("http://localhost:8080/auth/verify").is_err());
         assert!(token_from_link("").is_err());
         assert_eq!(
-            InvitationRef::parse("https://r.example/invitations/x?token=rsv_1").unwrap(),
+            InvitationRef::parse("https://r.example/invitations/rsv_1").unwrap(),
             InvitationRef::Token("rsv_1".into())
         );
+        assert!(InvitationRef::parse("https://r.example/invitations/").is_err());
     }
 
     #[test]

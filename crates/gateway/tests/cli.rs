@@ -1,0 +1,354 @@
+//! The `roster` binary as a client: the real binary run as a subprocess against a real
+//! server (in-process on port 0, SQLite or PostgreSQL when `ROSTER_TEST_DATABASE_URL` is
+//! set, mail to the SMTP sink). A newcomer's path from `login` (the mailed link pasted on
+//! standard input) to `audit`, the credentials file and its active organization, `--org`
+//! and `ROSTER_ORG`, `--json`, and exit codes with the server's `extensions.code`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use roster_gateway::{Config, Running};
+use serde_json::Value;
+use test_support::{SmtpSink, TestDb};
+
+const MAIL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A server with its own database and SMTP sink.
+struct Server {
+    base: String,
+    smtp: SmtpSink,
+    running: Option<Running>,
+    _db: TestDb,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let db = TestDb::new().await.unwrap();
+        let smtp = SmtpSink::start().unwrap();
+        let vars = [
+            ("ROSTER_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
+            ("ROSTER_DATABASE_URL", db.url.clone()),
+            ("ROSTER_SMTP_URL", smtp.url.clone()),
+            ("ROSTER_DELIVERY_POLL_MS", "50".to_owned()),
+        ];
+        let config = Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        })
+        .unwrap();
+        let running = roster_gateway::start(config, Arc::new(roster_service::SystemClock))
+            .await
+            .unwrap();
+        Server {
+            base: format!("http://{}", running.addr),
+            smtp,
+            running: Some(running),
+            _db: db,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.unwrap();
+        }
+    }
+
+    /// The newest link in mail to `to` whose text contains `part`, once `count` mails came.
+    async fn link(&self, to: &str, count: usize, part: &str) -> String {
+        let mails = self.smtp.wait_for(to, count, MAIL_TIMEOUT).await.unwrap();
+        mails
+            .iter()
+            .rev()
+            .flat_map(test_support::ReceivedMail::links)
+            .find(|link| link.contains(part))
+            .unwrap_or_else(|| panic!("no {part} link in mail to {to}"))
+    }
+}
+
+/// What a run of the binary left.
+#[derive(Debug)]
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn ok(self) -> Out {
+        assert_eq!(self.code, 0, "{self:#?}");
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("{err}: {self:#?}"))
+    }
+}
+
+/// One person's `roster`: their own configuration folder, pointed at one server.
+struct Person {
+    dir: tempfile::TempDir,
+    server: String,
+    email: String,
+}
+
+impl Person {
+    fn new(server: &Server, email: &str) -> Person {
+        Person {
+            dir: tempfile::tempdir().unwrap(),
+            server: server.base.clone(),
+            email: email.to_owned(),
+        }
+    }
+
+    fn credentials(&self) -> PathBuf {
+        self.dir.path().join("credentials.toml")
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
+        command
+            .env_clear()
+            .env("ROSTER_CONFIG_DIR", self.dir.path())
+            .env("ROSTER_SERVER", &self.server)
+            .envs(env.iter().copied())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    async fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
+        let mut child = self.command(args, env).spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let stdin = stdin.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _ = input.write_all(stdin.as_bytes());
+            drop(input);
+            let output = child.wait_with_output().unwrap();
+            Out {
+                code: output.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn run(&self, args: &[&str]) -> Out {
+        self.run_with(args, &[], "").await
+    }
+
+    /// `roster login EMAIL`, pasting the mailed link when asked.
+    async fn login(&self, server: &Server) -> Out {
+        let before = server.smtp.received_by(&self.email).len();
+        let mut child = self
+            .command(&["login", &self.email], &[])
+            .spawn()
+            .unwrap();
+        let link = server
+            .link(&self.email, before + 1, "/auth/verify?token=")
+            .await;
+        let mut input = child.stdin.take().unwrap();
+        writeln!(input, "{link}").unwrap();
+        drop(input);
+        tokio::task::spawn_blocking(move || {
+            let output = child.wait_with_output().unwrap();
+            Out {
+                code: output.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }
+        })
+        .await
+        .unwrap()
+    }
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The line of `table` that contains `needle`.
+fn line_with<'a>(table: &'a str, needle: &str) -> &'a str {
+    table
+        .lines()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle} in\n{table}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomer_goes_from_login_to_audit() {
+    let server = Server::start().await;
+    let ada = Person::new(&server, "ada@example.com");
+
+    let out = ada.login(&server).await.ok();
+    assert!(out.stdout.contains("Logged in to"), "{out:#?}");
+    assert!(out.stdout.contains("ada@example.com"), "{out:#?}");
+    assert!(out.stderr.contains("Paste the link"), "{out:#?}");
+    let stored = std::fs::read_to_string(ada.credentials()).unwrap();
+    assert!(stored.contains("token = \"rss_"), "{stored}");
+    #[cfg(unix)]
+    assert_eq!(mode(&ada.credentials()), 0o600);
+    // The token is stored, never printed.
+    let token = stored
+        .lines()
+        .find_map(|line| line.strip_prefix("token = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
+
+    let out = ada.run(&["whoami"]).await.ok();
+    assert!(out.stdout.contains("ada@example.com"), "{out:#?}");
+
+    let out = ada.run(&["orgs", "create", "Acme Labs", "--slug", "acme"]).await.ok();
+    assert!(out.stdout.contains("roster orgs switch acme"), "{out:#?}");
+    let orgs = ada.run(&["orgs", "list", "--json"]).await.ok().json();
+    let orgs = orgs["organizations"].as_array().unwrap();
+    assert_eq!(orgs.len(), 2, "{orgs:#?}");
+    let personal = orgs.iter().find(|org| org["kind"] == "PERSONAL").unwrap();
+    let personal_slug = personal["slug"].as_str().unwrap().to_owned();
+    let acme_id = orgs.iter().find(|org| org["slug"] == "acme").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    ada.run(&["orgs", "switch", "acme"]).await.ok();
+    let stored = std::fs::read_to_string(ada.credentials()).unwrap();
+    assert!(stored.contains(&format!("org_id = \"{acme_id}\"")), "{stored}");
+    #[cfg(unix)]
+    assert_eq!(mode(&ada.credentials()), 0o600);
+    let out = ada.run(&["orgs", "list"]).await.ok();
+    assert!(line_with(&out.stdout, "acme").starts_with('*'), "{out:#?}");
+    assert!(!line_with(&out.stdout, &personal_slug).starts_with('*'));
+
+    // Later commands act on the active organization.
+    let out = ada
+        .run(&["members", "invite", "bob@example.com", "--role", "ADMIN"])
+        .await
+        .ok();
+    assert!(out.stdout.contains("Invited bob@example.com as admin"), "{out:#?}");
+    let out = ada.run(&["members", "list"]).await.ok();
+    assert!(line_with(&out.stdout, "ada@example.com").contains("owner"), "{out:#?}");
+    let out = ada.run(&["invitations", "list"]).await.ok();
+    assert!(line_with(&out.stdout, "bob@example.com").contains("pending"), "{out:#?}");
+    let listed = ada.run(&["--json", "invitations", "list"]).await.ok().json();
+    let invitation = listed["organization"]["invitations"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ada.run(&["invitations", "revoke", &invitation]).await.ok();
+    let out = ada.run(&["invitations", "list"]).await.ok();
+    assert!(!out.stdout.contains("bob@example.com"), "{out:#?}");
+    let out = ada
+        .run(&["invitations", "list", "--status", "revoked"])
+        .await
+        .ok();
+    assert!(out.stdout.contains("bob@example.com"), "{out:#?}");
+
+    ada.run(&["projects", "create", "Web"]).await.ok();
+    let out = ada.run(&["projects", "list"]).await.ok();
+    assert!(out.stdout.contains("Web"), "{out:#?}");
+    let out = ada.run(&["keys", "create", "--project", "web", "ci"]).await.ok();
+    let secret = out.stdout.trim().to_owned();
+    assert!(secret.starts_with("rk_"), "{out:#?}");
+    assert!(out.stderr.contains("shown only now"), "{out:#?}");
+    let out = ada.run(&["keys", "list"]).await.ok();
+    let key_line = line_with(&out.stdout, "ci");
+    assert!(key_line.contains("Web") && key_line.contains("rk_"), "{out:#?}");
+    assert!(!out.stdout.contains(&secret), "the secret is shown once only");
+
+    // --org and ROSTER_ORG override the active organization for one call.
+    let out = ada
+        .run(&["projects", "list", "--org", &personal_slug])
+        .await
+        .ok();
+    assert!(!out.stdout.contains("Web"), "{out:#?}");
+    let out = ada
+        .run_with(&["projects", "list"], &[("ROSTER_ORG", &personal_slug)], "")
+        .await
+        .ok();
+    assert!(!out.stdout.contains("Web"), "{out:#?}");
+    let projects = ada
+        .run(&["projects", "list", "--json", "--org", &acme_id])
+        .await
+        .ok()
+        .json();
+    assert_eq!(projects["projects"][0]["name"], "Web", "{projects}");
+
+    let out = ada.run(&["audit"]).await.ok();
+    for action in [
+        "organization.created",
+        "member.invited",
+        "invitation.revoked",
+        "project.created",
+        "api_key.created",
+    ] {
+        assert!(line_with(&out.stdout, action).contains("ada@example.com"), "{out:#?}");
+    }
+    // Oldest first, like a log.
+    let created = out.stdout.find("organization.created").unwrap();
+    assert!(created < out.stdout.find("api_key.created").unwrap(), "{out:#?}");
+    let audit = ada
+        .run(&["audit", "--json", "--action", "project.created"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(audit["auditLog"].as_array().unwrap().len(), 1, "{audit}");
+
+    follow_prints_new_events(&ada).await;
+
+    ada.run(&["logout"]).await.ok();
+    let out = ada.run(&["whoami"]).await;
+    assert_eq!(out.code, 3, "{out:#?}");
+    assert!(out.stderr.contains("UNAUTHENTICATED"), "{out:#?}");
+    assert!(out.stderr.contains("roster login"), "{out:#?}");
+    // The session ended on the server too.
+    let out = ada.run_with(&["whoami"], &[("ROSTER_TOKEN", &token)], "").await;
+    assert_eq!(out.code, 3, "{out:#?}");
+    assert!(out.stderr.contains("error: UNAUTHENTICATED: "), "{out:#?}");
+    server.stop().await;
+}
+
+/// `audit --follow --json` prints an event made after it started, as one JSON line.
+async fn follow_prints_new_events(person: &Person) {
+    let mut child = person
+        .command(
+            &["audit", "--follow", "--json", "--action", "project.created"],
+            &[],
+        )
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The backlog: the one project created so far.
+    let first = received.recv_timeout(Duration::from_secs(20)).unwrap();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["action"], "project.created", "{first}");
+    person.run(&["projects", "create", "Followed"]).await.ok();
+    let next = tokio::task::spawn_blocking(move || received.recv_timeout(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let next: Value = serde_json::from_str(&next.expect("--follow printed the new event")).unwrap();
+    assert_eq!(next["action"], "project.created", "{next}");
+    assert_ne!(next["id"], first["id"]);
+}
