@@ -352,3 +352,114 @@ async fn follow_prints_new_events(person: &Person) {
     assert_eq!(next["action"], "project.created", "{next}");
     assert_ne!(next["id"], first["id"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_exit_by_kind_and_carry_the_servers_code() {
+    let server = Server::start().await;
+    let ada = Person::new(&server, "ada@example.com");
+    ada.login(&server).await.ok();
+    ada.run(&["orgs", "create", "Acme", "--slug", "acme"]).await.ok();
+    ada.run(&["orgs", "switch", "acme"]).await.ok();
+    ada.run(&["projects", "create", "Web"]).await.ok();
+    let viewer_key = ada
+        .run(&["keys", "create", "--project", "Web", "readonly", "--role", "viewer"])
+        .await
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+
+    // FORBIDDEN: a viewer key may not create projects.
+    let out = ada
+        .run_with(&["projects", "create", "Nope"], &[("ROSTER_TOKEN", &viewer_key)], "")
+        .await;
+    assert_eq!(out.code, 4, "{out:#?}");
+    assert!(out.stderr.starts_with("error: FORBIDDEN: "), "{out:#?}");
+    assert!(out.stderr.contains("(request id "), "{out:#?}");
+    assert!(out.stderr.contains("hint: this needs the MEMBER role"), "{out:#?}");
+    // ...but it reads, and `login --token` stores it as this server's credential.
+    let bot = Person::new(&server, "bot");
+    let out = bot
+        .run_with(&["login", "--org", "acme"], &[("ROSTER_TOKEN", &viewer_key)], "")
+        .await
+        .ok();
+    assert!(out.stdout.contains("API key"), "{out:#?}");
+    let out = bot.run(&["projects", "list", "--org", "acme"]).await.ok();
+    assert!(out.stdout.contains("Web"), "{out:#?}");
+
+    // NOT_FOUND: from the server, and for a slug nobody may see.
+    let out = ada
+        .run(&["invitations", "revoke", "0193a0c4-7c3e-7000-8000-0000000000ab"])
+        .await;
+    assert_eq!(out.code, 5, "{out:#?}");
+    assert!(out.stderr.starts_with("error: NOT_FOUND: "), "{out:#?}");
+    let out = ada.run(&["orgs", "show", "no-such-org"]).await;
+    assert_eq!(out.code, 5, "{out:#?}");
+    assert!(out.stderr.contains("NOT_FOUND"), "{out:#?}");
+
+    // UNAUTHENTICATED: a token the server does not know.
+    let out = ada
+        .run_with(&["whoami"], &[("ROSTER_TOKEN", "rss_unknown")], "")
+        .await;
+    assert_eq!(out.code, 3, "{out:#?}");
+    assert!(out.stderr.starts_with("error: UNAUTHENTICATED: "), "{out:#?}");
+
+    // BAD_USER_INPUT, a usage mistake, and a server that is not there.
+    let out = ada.run(&["members", "invite", "not-an-address"]).await;
+    assert_eq!(out.code, 6, "{out:#?}");
+    assert!(out.stderr.contains("BAD_USER_INPUT"), "{out:#?}");
+    let out = ada.run(&["members", "invite"]).await;
+    assert_eq!(out.code, 2, "{out:#?}");
+    let out = ada
+        .run_with(
+            &["whoami", "--server", "http://127.0.0.1:1"],
+            &[("ROSTER_TOKEN", "rss_any")],
+            "",
+        )
+        .await;
+    assert_eq!(out.code, 8, "{out:#?}");
+    assert!(out.stderr.contains("cannot reach http://127.0.0.1:1"), "{out:#?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitee_joins_by_link_and_admins_manage_them_by_email() {
+    let server = Server::start().await;
+    let ada = Person::new(&server, "ada@example.com");
+    ada.login(&server).await.ok();
+    ada.run(&["orgs", "create", "Acme", "--slug", "acme"]).await.ok();
+    ada.run(&["orgs", "switch", "acme"]).await.ok();
+    ada.run(&["members", "invite", "bob@example.com"]).await.ok();
+    let link = server.link("bob@example.com", 1, "/invitations/").await;
+
+    // Signed out, the link signs Bob in; the session is stored, in the organization he joined.
+    let bob = Person::new(&server, "bob@example.com");
+    let out = bob.run(&["invitations", "accept", &link]).await.ok();
+    assert!(out.stdout.contains("Joined Acme (acme) as member"), "{out:#?}");
+    let out = bob.run(&["whoami"]).await.ok();
+    assert!(out.stdout.contains("bob@example.com"), "{out:#?}");
+    assert!(out.stdout.contains("Organization: acme"), "{out:#?}");
+    #[cfg(unix)]
+    assert_eq!(mode(&bob.credentials()), 0o600);
+
+    // A member may not invite: FORBIDDEN with the role it needs.
+    let out = bob.run(&["members", "invite", "eve@example.com"]).await;
+    assert_eq!(out.code, 4, "{out:#?}");
+    assert!(out.stderr.contains("ADMIN"), "{out:#?}");
+
+    let out = ada
+        .run(&["members", "role", "bob@example.com", "viewer"])
+        .await
+        .ok();
+    assert!(out.stdout.contains("bob@example.com is now viewer"), "{out:#?}");
+    let out = ada.run(&["members", "list", "--role", "viewer"]).await.ok();
+    assert!(out.stdout.contains("bob@example.com"), "{out:#?}");
+    ada.run(&["members", "remove", "bob@example.com"]).await.ok();
+    let out = ada.run(&["members", "list"]).await.ok();
+    assert!(!out.stdout.contains("bob@example.com"), "{out:#?}");
+    // The last owner cannot leave: a rule refusal, exit 6.
+    let out = ada.run(&["orgs", "leave", "acme"]).await;
+    assert_eq!(out.code, 6, "{out:#?}");
+    assert!(out.stderr.contains("LAST_OWNER"), "{out:#?}");
+    server.stop().await;
+}
