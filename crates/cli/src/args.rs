@@ -44,7 +44,13 @@ pub struct Global {
     #[arg(long, global = true, env = "ROSTER_ORG", value_name = "ORG")]
     pub org: Option<String>,
     /// A session token or API key for this call, instead of the stored one.
-    #[arg(long, global = true, env = "ROSTER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
     /// Print the server's answer as JSON (for scripts) instead of tables.
     #[arg(long, global = true)]
@@ -81,8 +87,10 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "With --token TOKEN (or ROSTER_TOKEN) instead of EMAIL, stores that \
-session token or API key after checking it.")]
+#[command(
+    after_help = "With --token TOKEN (or ROSTER_TOKEN) instead of EMAIL, stores that \
+session token or API key after checking it."
+)]
 pub struct Login {
     /// Your email address: a sign-in link is mailed to it.
     pub email: Option<String>,

@@ -189,7 +189,10 @@ mod tests {
         for (raw, want) in [
             ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
             ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
-            (" https://roster.example.com/graphql ", "https://roster.example.com"),
+            (
+                " https://roster.example.com/graphql ",
+                "https://roster.example.com",
+            ),
             ("https://example.com/roster/", "https://example.com/roster"),
         ] {
             assert_eq!(normalize_server(raw).unwrap(), want, "{raw}");

@@ -172,15 +172,17 @@ impl CliError {
                 Some(role) => format!(
                     "this needs the {role} role or higher here; an owner or admin can change your role"
                 ),
-                None => "API keys and organization tokens cannot do this: log in as a person"
-                    .to_owned(),
+                None => {
+                    "API keys and organization tokens cannot do this: log in as a person".to_owned()
+                }
             }),
             "NOT_FOUND" => Some(
                 "check the id, slug or name (`roster orgs list` shows your organizations)"
                     .to_owned(),
             ),
-            "RATE_LIMITED" => number("retryAfterSeconds")
-                .map(|seconds| format!("try again in {seconds} seconds")),
+            "RATE_LIMITED" => {
+                number("retryAfterSeconds").map(|seconds| format!("try again in {seconds} seconds"))
+            }
             "QUOTA_EXCEEDED" => match (text("metric"), number("used"), number("limit")) {
                 (Some(metric), Some(used), Some(limit)) => Some(format!(
                     "the plan allows {limit} {metric} and {used} are used; an owner can change the plan"
@@ -267,7 +269,10 @@ mod tests {
             None,
         );
         assert_eq!(err.kind.exit_code(), 6);
-        assert_eq!(err.to_string(), "BAD_USER_INPUT: not an address (field email)");
+        assert_eq!(
+            err.to_string(),
+            "BAD_USER_INPUT: not an address (field email)"
+        );
     }
 
     #[test]
@@ -286,7 +291,12 @@ mod tests {
             assert_eq!(ErrorKind::of_code(code).exit_code(), exit, "{code}");
         }
         assert_eq!(CliError::not_signed_in("http://s").kind.exit_code(), 3);
-        assert_eq!(CliError::unreachable("http://s", "refused").kind.exit_code(), 8);
+        assert_eq!(
+            CliError::unreachable("http://s", "refused")
+                .kind
+                .exit_code(),
+            8
+        );
         assert_eq!(CliError::usage("x", "y").kind.exit_code(), 2);
     }
 }

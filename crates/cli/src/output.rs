@@ -128,7 +128,11 @@ mod tests {
     #[test]
     fn tables_align_columns_without_trailing_spaces() {
         let mut table = Table::new(&["SLUG", "NAME", "ROLE"]);
-        table.row(vec!["acme".into(), "Acme Corporation".into(), "owner".into()]);
+        table.row(vec![
+            "acme".into(),
+            "Acme Corporation".into(),
+            "owner".into(),
+        ]);
         table.row(vec!["zürich-labs".into(), "Zürich".into(), "-".into()]);
         assert_eq!(
             table.render(),
@@ -159,6 +163,9 @@ mod tests {
     fn times_print_in_utc_to_the_second() {
         let at = chrono::DateTime::parse_from_rfc3339("2026-12-03T18:22:05.123+01:00")
             .map(|at| at.with_timezone(&chrono::Utc));
-        assert_eq!(at.map(|at| time(&at)).ok().as_deref(), Some("2026-12-03 17:22:05"));
+        assert_eq!(
+            at.map(|at| time(&at)).ok().as_deref(),
+            Some("2026-12-03 17:22:05")
+        );
     }
 }

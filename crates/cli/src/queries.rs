@@ -9,7 +9,6 @@ use graphql_client::GraphQLQuery;
 /// `DateTime` in the schema: RFC 3339.
 pub type DateTime = chrono::DateTime<chrono::Utc>;
 
-
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../../schema.graphql",

@@ -6,185 +6,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::io::{BufRead as _, BufReader};
 use std::time::Duration;
 
-use roster_gateway::{Config, Running};
 use serde_json::Value;
-use test_support::{SmtpSink, TestDb};
 
-const MAIL_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// A server with its own database and SMTP sink.
-struct Server {
-    base: String,
-    smtp: SmtpSink,
-    running: Option<Running>,
-    _db: TestDb,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let db = TestDb::new().await.unwrap();
-        let smtp = SmtpSink::start().unwrap();
-        let vars = [
-            ("ROSTER_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
-            ("ROSTER_DATABASE_URL", db.url.clone()),
-            ("ROSTER_SMTP_URL", smtp.url.clone()),
-            ("ROSTER_DELIVERY_POLL_MS", "50".to_owned()),
-        ];
-        let config = Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.clone())
-        })
-        .unwrap();
-        let running = roster_gateway::start(config, Arc::new(roster_service::SystemClock))
-            .await
-            .unwrap();
-        Server {
-            base: format!("http://{}", running.addr),
-            smtp,
-            running: Some(running),
-            _db: db,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await.unwrap();
-        }
-    }
-
-    /// The newest link in mail to `to` whose text contains `part`, once `count` mails came.
-    async fn link(&self, to: &str, count: usize, part: &str) -> String {
-        let mails = self.smtp.wait_for(to, count, MAIL_TIMEOUT).await.unwrap();
-        mails
-            .iter()
-            .rev()
-            .flat_map(test_support::ReceivedMail::links)
-            .find(|link| link.contains(part))
-            .unwrap_or_else(|| panic!("no {part} link in mail to {to}"))
-    }
-}
-
-/// What a run of the binary left.
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn ok(self) -> Out {
-        assert_eq!(self.code, 0, "{self:#?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("{err}: {self:#?}"))
-    }
-}
-
-/// One person's `roster`: their own configuration folder, pointed at one server.
-struct Person {
-    dir: tempfile::TempDir,
-    server: String,
-    email: String,
-}
-
-impl Person {
-    fn new(server: &Server, email: &str) -> Person {
-        Person {
-            dir: tempfile::tempdir().unwrap(),
-            server: server.base.clone(),
-            email: email.to_owned(),
-        }
-    }
-
-    fn credentials(&self) -> PathBuf {
-        self.dir.path().join("credentials.toml")
-    }
-
-    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
-        command
-            .env_clear()
-            .env("ROSTER_CONFIG_DIR", self.dir.path())
-            .env("ROSTER_SERVER", &self.server)
-            .envs(env.iter().copied())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
-    }
-
-    async fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Out {
-        let mut child = self.command(args, env).spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        let stdin = stdin.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let _ = input.write_all(stdin.as_bytes());
-            drop(input);
-            let output = child.wait_with_output().unwrap();
-            Out {
-                code: output.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            }
-        })
-        .await
-        .unwrap()
-    }
-
-    async fn run(&self, args: &[&str]) -> Out {
-        self.run_with(args, &[], "").await
-    }
-
-    /// `roster login EMAIL`, pasting the mailed link when asked.
-    async fn login(&self, server: &Server) -> Out {
-        let before = server.smtp.received_by(&self.email).len();
-        let mut child = self
-            .command(&["login", &self.email], &[])
-            .spawn()
-            .unwrap();
-        let link = server
-            .link(&self.email, before + 1, "/auth/verify?token=")
-            .await;
-        let mut input = child.stdin.take().unwrap();
-        writeln!(input, "{link}").unwrap();
-        drop(input);
-        tokio::task::spawn_blocking(move || {
-            let output = child.wait_with_output().unwrap();
-            Out {
-                code: output.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            }
-        })
-        .await
-        .unwrap()
-    }
-}
+#[path = "cli/support.rs"]
+mod support;
 
 #[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-/// The line of `table` that contains `needle`.
-fn line_with<'a>(table: &'a str, needle: &str) -> &'a str {
-    table
-        .lines()
-        .find(|line| line.contains(needle))
-        .unwrap_or_else(|| panic!("no line with {needle} in\n{table}"))
-}
+use support::mode;
+use support::{Person, Server, line_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_goes_from_login_to_audit() {
@@ -211,7 +43,10 @@ async fn a_newcomer_goes_from_login_to_audit() {
     let out = ada.run(&["whoami"]).await.ok();
     assert!(out.stdout.contains("ada@example.com"), "{out:#?}");
 
-    let out = ada.run(&["orgs", "create", "Acme Labs", "--slug", "acme"]).await.ok();
+    let out = ada
+        .run(&["orgs", "create", "Acme Labs", "--slug", "acme"])
+        .await
+        .ok();
     assert!(out.stdout.contains("roster orgs switch acme"), "{out:#?}");
     let orgs = ada.run(&["orgs", "list", "--json"]).await.ok().json();
     let orgs = orgs["organizations"].as_array().unwrap();
@@ -225,7 +60,10 @@ async fn a_newcomer_goes_from_login_to_audit() {
 
     ada.run(&["orgs", "switch", "acme"]).await.ok();
     let stored = std::fs::read_to_string(ada.credentials()).unwrap();
-    assert!(stored.contains(&format!("org_id = \"{acme_id}\"")), "{stored}");
+    assert!(
+        stored.contains(&format!("org_id = \"{acme_id}\"")),
+        "{stored}"
+    );
     #[cfg(unix)]
     assert_eq!(mode(&ada.credentials()), 0o600);
     let out = ada.run(&["orgs", "list"]).await.ok();
@@ -237,12 +75,25 @@ async fn a_newcomer_goes_from_login_to_audit() {
         .run(&["members", "invite", "bob@example.com", "--role", "ADMIN"])
         .await
         .ok();
-    assert!(out.stdout.contains("Invited bob@example.com as admin"), "{out:#?}");
+    assert!(
+        out.stdout.contains("Invited bob@example.com as admin"),
+        "{out:#?}"
+    );
     let out = ada.run(&["members", "list"]).await.ok();
-    assert!(line_with(&out.stdout, "ada@example.com").contains("owner"), "{out:#?}");
+    assert!(
+        line_with(&out.stdout, "ada@example.com").contains("owner"),
+        "{out:#?}"
+    );
     let out = ada.run(&["invitations", "list"]).await.ok();
-    assert!(line_with(&out.stdout, "bob@example.com").contains("pending"), "{out:#?}");
-    let listed = ada.run(&["--json", "invitations", "list"]).await.ok().json();
+    assert!(
+        line_with(&out.stdout, "bob@example.com").contains("pending"),
+        "{out:#?}"
+    );
+    let listed = ada
+        .run(&["--json", "invitations", "list"])
+        .await
+        .ok()
+        .json();
     let invitation = listed["organization"]["invitations"]["nodes"][0]["id"]
         .as_str()
         .unwrap()
@@ -259,14 +110,23 @@ async fn a_newcomer_goes_from_login_to_audit() {
     ada.run(&["projects", "create", "Web"]).await.ok();
     let out = ada.run(&["projects", "list"]).await.ok();
     assert!(out.stdout.contains("Web"), "{out:#?}");
-    let out = ada.run(&["keys", "create", "--project", "web", "ci"]).await.ok();
+    let out = ada
+        .run(&["keys", "create", "--project", "web", "ci"])
+        .await
+        .ok();
     let secret = out.stdout.trim().to_owned();
     assert!(secret.starts_with("rk_"), "{out:#?}");
     assert!(out.stderr.contains("shown only now"), "{out:#?}");
     let out = ada.run(&["keys", "list"]).await.ok();
     let key_line = line_with(&out.stdout, "ci");
-    assert!(key_line.contains("Web") && key_line.contains("rk_"), "{out:#?}");
-    assert!(!out.stdout.contains(&secret), "the secret is shown once only");
+    assert!(
+        key_line.contains("Web") && key_line.contains("rk_"),
+        "{out:#?}"
+    );
+    assert!(
+        !out.stdout.contains(&secret),
+        "the secret is shown once only"
+    );
 
     // --org and ROSTER_ORG override the active organization for one call.
     let out = ada
@@ -294,11 +154,17 @@ async fn a_newcomer_goes_from_login_to_audit() {
         "project.created",
         "api_key.created",
     ] {
-        assert!(line_with(&out.stdout, action).contains("ada@example.com"), "{out:#?}");
+        assert!(
+            line_with(&out.stdout, action).contains("ada@example.com"),
+            "{out:#?}"
+        );
     }
     // Oldest first, like a log.
     let created = out.stdout.find("organization.created").unwrap();
-    assert!(created < out.stdout.find("api_key.created").unwrap(), "{out:#?}");
+    assert!(
+        created < out.stdout.find("api_key.created").unwrap(),
+        "{out:#?}"
+    );
     let audit = ada
         .run(&["audit", "--json", "--action", "project.created"])
         .await
@@ -314,7 +180,9 @@ async fn a_newcomer_goes_from_login_to_audit() {
     assert!(out.stderr.contains("UNAUTHENTICATED"), "{out:#?}");
     assert!(out.stderr.contains("roster login"), "{out:#?}");
     // The session ended on the server too.
-    let out = ada.run_with(&["whoami"], &[("ROSTER_TOKEN", &token)], "").await;
+    let out = ada
+        .run_with(&["whoami"], &[("ROSTER_TOKEN", &token)], "")
+        .await;
     assert_eq!(out.code, 3, "{out:#?}");
     assert!(out.stderr.contains("error: UNAUTHENTICATED: "), "{out:#?}");
     server.stop().await;
@@ -358,11 +226,21 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
     let server = Server::start().await;
     let ada = Person::new(&server, "ada@example.com");
     ada.login(&server).await.ok();
-    ada.run(&["orgs", "create", "Acme", "--slug", "acme"]).await.ok();
+    ada.run(&["orgs", "create", "Acme", "--slug", "acme"])
+        .await
+        .ok();
     ada.run(&["orgs", "switch", "acme"]).await.ok();
     ada.run(&["projects", "create", "Web"]).await.ok();
     let viewer_key = ada
-        .run(&["keys", "create", "--project", "Web", "readonly", "--role", "viewer"])
+        .run(&[
+            "keys",
+            "create",
+            "--project",
+            "Web",
+            "readonly",
+            "--role",
+            "viewer",
+        ])
         .await
         .ok()
         .stdout
@@ -371,16 +249,27 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
 
     // FORBIDDEN: a viewer key may not create projects.
     let out = ada
-        .run_with(&["projects", "create", "Nope"], &[("ROSTER_TOKEN", &viewer_key)], "")
+        .run_with(
+            &["projects", "create", "Nope"],
+            &[("ROSTER_TOKEN", &viewer_key)],
+            "",
+        )
         .await;
     assert_eq!(out.code, 4, "{out:#?}");
     assert!(out.stderr.starts_with("error: FORBIDDEN: "), "{out:#?}");
     assert!(out.stderr.contains("(request id "), "{out:#?}");
-    assert!(out.stderr.contains("hint: this needs the MEMBER role"), "{out:#?}");
+    assert!(
+        out.stderr.contains("hint: this needs the MEMBER role"),
+        "{out:#?}"
+    );
     // ...but it reads, and `login --token` stores it as this server's credential.
     let bot = Person::new(&server, "bot");
     let out = bot
-        .run_with(&["login", "--org", "acme"], &[("ROSTER_TOKEN", &viewer_key)], "")
+        .run_with(
+            &["login", "--org", "acme"],
+            &[("ROSTER_TOKEN", &viewer_key)],
+            "",
+        )
         .await
         .ok();
     assert!(out.stdout.contains("API key"), "{out:#?}");
@@ -389,7 +278,11 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
 
     // NOT_FOUND: from the server, and for a slug nobody may see.
     let out = ada
-        .run(&["invitations", "revoke", "0193a0c4-7c3e-7000-8000-0000000000ab"])
+        .run(&[
+            "invitations",
+            "revoke",
+            "0193a0c4-7c3e-7000-8000-0000000000ab",
+        ])
         .await;
     assert_eq!(out.code, 5, "{out:#?}");
     assert!(out.stderr.starts_with("error: NOT_FOUND: "), "{out:#?}");
@@ -402,7 +295,10 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
         .run_with(&["whoami"], &[("ROSTER_TOKEN", "rss_unknown")], "")
         .await;
     assert_eq!(out.code, 3, "{out:#?}");
-    assert!(out.stderr.starts_with("error: UNAUTHENTICATED: "), "{out:#?}");
+    assert!(
+        out.stderr.starts_with("error: UNAUTHENTICATED: "),
+        "{out:#?}"
+    );
 
     // BAD_USER_INPUT, a usage mistake, and a server that is not there.
     let out = ada.run(&["members", "invite", "not-an-address"]).await;
@@ -418,7 +314,10 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
         )
         .await;
     assert_eq!(out.code, 8, "{out:#?}");
-    assert!(out.stderr.contains("cannot reach http://127.0.0.1:1"), "{out:#?}");
+    assert!(
+        out.stderr.contains("cannot reach http://127.0.0.1:1"),
+        "{out:#?}"
+    );
     server.stop().await;
 }
 
@@ -427,15 +326,22 @@ async fn an_invitee_joins_by_link_and_admins_manage_them_by_email() {
     let server = Server::start().await;
     let ada = Person::new(&server, "ada@example.com");
     ada.login(&server).await.ok();
-    ada.run(&["orgs", "create", "Acme", "--slug", "acme"]).await.ok();
+    ada.run(&["orgs", "create", "Acme", "--slug", "acme"])
+        .await
+        .ok();
     ada.run(&["orgs", "switch", "acme"]).await.ok();
-    ada.run(&["members", "invite", "bob@example.com"]).await.ok();
+    ada.run(&["members", "invite", "bob@example.com"])
+        .await
+        .ok();
     let link = server.link("bob@example.com", 1, "/invitations/").await;
 
     // Signed out, the link signs Bob in; the session is stored, in the organization he joined.
     let bob = Person::new(&server, "bob@example.com");
     let out = bob.run(&["invitations", "accept", &link]).await.ok();
-    assert!(out.stdout.contains("Joined Acme (acme) as member"), "{out:#?}");
+    assert!(
+        out.stdout.contains("Joined Acme (acme) as member"),
+        "{out:#?}"
+    );
     let out = bob.run(&["whoami"]).await.ok();
     assert!(out.stdout.contains("bob@example.com"), "{out:#?}");
     assert!(out.stdout.contains("Organization: acme"), "{out:#?}");
@@ -451,10 +357,15 @@ async fn an_invitee_joins_by_link_and_admins_manage_them_by_email() {
         .run(&["members", "role", "bob@example.com", "viewer"])
         .await
         .ok();
-    assert!(out.stdout.contains("bob@example.com is now viewer"), "{out:#?}");
+    assert!(
+        out.stdout.contains("bob@example.com is now viewer"),
+        "{out:#?}"
+    );
     let out = ada.run(&["members", "list", "--role", "viewer"]).await.ok();
     assert!(out.stdout.contains("bob@example.com"), "{out:#?}");
-    ada.run(&["members", "remove", "bob@example.com"]).await.ok();
+    ada.run(&["members", "remove", "bob@example.com"])
+        .await
+        .ok();
     let out = ada.run(&["members", "list"]).await.ok();
     assert!(!out.stdout.contains("bob@example.com"), "{out:#?}");
     // The last owner cannot leave: a rule refusal, exit 6.

@@ -73,10 +73,7 @@ pub(crate) async fn login(ctx: &mut Context, login: &Login) -> Result<(), CliErr
         print_json(&json!({ "server": server, "email": email, "organization": slug }));
         return Ok(());
     }
-    let who = email.map_or_else(
-        || "an API key or organization token".to_owned(),
-        |email| format!("{email}"),
-    );
+    let who = email.unwrap_or_else(|| "an API key or organization token".to_owned());
     let mut text = format!("Logged in to {server} as {who}.\n");
     match slug {
         Some(slug) => text.push_str(&format!("Active organization: {slug}\n")),
@@ -93,7 +90,10 @@ async fn check_token(
     token: &str,
 ) -> Result<(Option<String>, Option<(String, String)>), CliError> {
     if token.is_empty() {
-        return Err(CliError::usage("the token is empty", "roster login --token TOKEN"));
+        return Err(CliError::usage(
+            "the token is empty",
+            "roster login --token TOKEN",
+        ));
     }
     let client = ctx.client.with_token(Some(token.to_owned()));
     match client.run::<Whoami>(whoami::Variables).await {

@@ -20,30 +20,46 @@ pub(crate) async fn run(ctx: &mut Context, command: &Invitations) -> Result<(), 
     match command {
         Invitations::List { status, mine } => {
             ctx.signed_in()?;
-            if *mine { list_mine(ctx).await } else { list(ctx, *status).await }
+            if *mine {
+                list_mine(ctx).await
+            } else {
+                list(ctx, *status).await
+            }
         }
         Invitations::Resend { id } => {
             ctx.signed_in()?;
             let answer = ctx
                 .client
-                .run::<InvitationResend>(invitation_resend::Variables { id: invitation_id(id)? })
+                .run::<InvitationResend>(invitation_resend::Variables {
+                    id: invitation_id(id)?,
+                })
                 .await?;
             let sent = answer.data.resend_invitation;
-            done(ctx, &answer.raw, &format!(
-                "Sent again to {} (expires {} UTC).\n",
-                sent.email,
-                time(&sent.expires_at)
-            ));
+            done(
+                ctx,
+                &answer.raw,
+                &format!(
+                    "Sent again to {} (expires {} UTC).\n",
+                    sent.email,
+                    time(&sent.expires_at)
+                ),
+            );
             Ok(())
         }
         Invitations::Revoke { id } => {
             ctx.signed_in()?;
             let answer = ctx
                 .client
-                .run::<InvitationRevoke>(invitation_revoke::Variables { id: invitation_id(id)? })
+                .run::<InvitationRevoke>(invitation_revoke::Variables {
+                    id: invitation_id(id)?,
+                })
                 .await?;
             let revoked = answer.data.revoke_invitation;
-            done(ctx, &answer.raw, &format!("Revoked the invitation of {}.\n", revoked.email));
+            done(
+                ctx,
+                &answer.raw,
+                &format!("Revoked the invitation of {}.\n", revoked.email),
+            );
             Ok(())
         }
         Invitations::Accept { invitation } => accept(ctx, invitation).await,
@@ -54,10 +70,14 @@ pub(crate) async fn run(ctx: &mut Context, command: &Invitations) -> Result<(), 
                 .run::<InvitationDecline>(invitation_decline::Variables { id, token })
                 .await?;
             let declined = answer.data.decline_invitation;
-            done(ctx, &answer.raw, &format!(
-                "Declined the invitation to {}.\n",
-                declined.organization_name
-            ));
+            done(
+                ctx,
+                &answer.raw,
+                &format!(
+                    "Declined the invitation to {}.\n",
+                    declined.organization_name
+                ),
+            );
             Ok(())
         }
     }
@@ -119,7 +139,12 @@ async fn list(ctx: &Context, status: StatusArg) -> Result<(), CliError> {
             name(&invitation.status),
             name(&invitation.delivery.status),
             time(&invitation.expires_at),
-            or_dash(invitation.invited_by.as_ref().map(|user| user.email.as_str())),
+            or_dash(
+                invitation
+                    .invited_by
+                    .as_ref()
+                    .map(|user| user.email.as_str()),
+            ),
             invitation.id,
         ]);
     }
@@ -141,7 +166,12 @@ async fn list_mine(ctx: &Context) -> Result<(), CliError> {
         table.row(vec![
             invitation.organization_name,
             name(&invitation.role),
-            or_dash(invitation.invited_by.as_ref().map(|user| user.email.as_str())),
+            or_dash(
+                invitation
+                    .invited_by
+                    .as_ref()
+                    .map(|user| user.email.as_str()),
+            ),
             time(&invitation.expires_at),
             invitation.id,
         ]);

@@ -8,8 +8,8 @@ use crate::context::{Context, org_not_found};
 use crate::error::CliError;
 use crate::output::{Table, emit, name, or_dash, print_json, schema_enum, time};
 use crate::queries::{
-    MemberInvite, MemberList, MemberRemove, MemberRole, member_invite, member_list,
-    member_remove, member_role,
+    MemberInvite, MemberList, MemberRemove, MemberRole, member_invite, member_list, member_remove,
+    member_role,
 };
 use crate::refs::{OrgRef, UserRef};
 

@@ -85,7 +85,8 @@ async fn show(ctx: &Context, org: Option<&str>) -> Result<(), CliError> {
         print_json(&answer.raw);
         return Ok(());
     }
-    let limit = |limit: Option<i64>| limit.map_or_else(|| "unlimited".to_owned(), |l| l.to_string());
+    let limit =
+        |limit: Option<i64>| limit.map_or_else(|| "unlimited".to_owned(), |l| l.to_string());
     let text = format!(
         "Name:      {}\nSlug:      {}\nID:        {}\nKind:      {}\nYour role: {}\n\
          Members:   {}\nPlan:      {}\nSeats:     {} of {}\nProjects:  {} of {}\n\
@@ -173,7 +174,11 @@ async fn leave(ctx: &mut Context, org: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn rename(ctx: &mut Context, new_name: Option<&str>, slug: Option<&str>) -> Result<(), CliError> {
+async fn rename(
+    ctx: &mut Context,
+    new_name: Option<&str>,
+    slug: Option<&str>,
+) -> Result<(), CliError> {
     if new_name.is_none() && slug.is_none() {
         return Err(CliError::usage(
             "give a new name, a new --slug, or both",

@@ -99,16 +99,27 @@ pub(crate) async fn run_projects(ctx: &Context, command: &Projects) -> Result<()
                 })
                 .await?;
             let project = answer.data.create_project;
-            done(ctx, &answer.raw, &format!("Created project {} ({}).\n", project.name, project.id));
+            done(
+                ctx,
+                &answer.raw,
+                &format!("Created project {} ({}).\n", project.name, project.id),
+            );
         }
         Projects::Rename { project, name } => {
             let id = project_id(ctx, project).await?;
             let answer = ctx
                 .client
-                .run::<ProjectRename>(project_rename::Variables { id, name: name.clone() })
+                .run::<ProjectRename>(project_rename::Variables {
+                    id,
+                    name: name.clone(),
+                })
                 .await?;
             let project = answer.data.rename_project;
-            done(ctx, &answer.raw, &format!("Renamed to {} ({}).\n", project.name, project.id));
+            done(
+                ctx,
+                &answer.raw,
+                &format!("Renamed to {} ({}).\n", project.name, project.id),
+            );
         }
         Projects::Delete { project, yes } => {
             let id = project_id(ctx, project).await?;
@@ -190,9 +201,16 @@ pub(crate) async fn run_keys(ctx: &Context, command: &Keys) -> Result<(), CliErr
     ctx.signed_in()?;
     match command {
         Keys::List { project } => list_keys(ctx, project.as_deref()).await?,
-        Keys::Create { project, label, role } => {
+        Keys::Create {
+            project,
+            label,
+            role,
+        } => {
             let project = project_id(ctx, project).await?;
-            let role = role.map(RoleArg::schema_name).map(schema_enum).transpose()?;
+            let role = role
+                .map(RoleArg::schema_name)
+                .map(schema_enum)
+                .transpose()?;
             let answer = ctx
                 .client
                 .run::<KeyCreate>(key_create::Variables {
@@ -202,16 +220,29 @@ pub(crate) async fn run_keys(ctx: &Context, command: &Keys) -> Result<(), CliErr
                 })
                 .await?;
             let created = &answer.data.create_api_key;
-            print_secret(ctx, &answer.raw, &created.api_key.label, &created.api_key.masked_key, &created.secret);
+            print_secret(
+                ctx,
+                &answer.raw,
+                &created.api_key.label,
+                &created.api_key.masked_key,
+                &created.secret,
+            );
         }
         Keys::Rename { key, label } => {
             let id = key_id(ctx, key).await?;
             let answer = ctx
                 .client
-                .run::<KeyRename>(key_rename::Variables { id, label: label.clone() })
+                .run::<KeyRename>(key_rename::Variables {
+                    id,
+                    label: label.clone(),
+                })
                 .await?;
             let key = answer.data.rename_api_key;
-            done(ctx, &answer.raw, &format!("Renamed to {} ({}).\n", key.label, key.masked_key));
+            done(
+                ctx,
+                &answer.raw,
+                &format!("Renamed to {} ({}).\n", key.label, key.masked_key),
+            );
         }
         Keys::Regenerate { key } => {
             let id = key_id(ctx, key).await?;
@@ -220,7 +251,13 @@ pub(crate) async fn run_keys(ctx: &Context, command: &Keys) -> Result<(), CliErr
                 .run::<KeyRegenerate>(key_regenerate::Variables { id })
                 .await?;
             let created = &answer.data.regenerate_api_key;
-            print_secret(ctx, &answer.raw, &created.api_key.label, &created.api_key.masked_key, &created.secret);
+            print_secret(
+                ctx,
+                &answer.raw,
+                &created.api_key.label,
+                &created.api_key.masked_key,
+                &created.secret,
+            );
         }
         Keys::Delete { key } => {
             let id = key_id(ctx, key).await?;
@@ -228,7 +265,11 @@ pub(crate) async fn run_keys(ctx: &Context, command: &Keys) -> Result<(), CliErr
                 .client
                 .run::<KeyDelete>(key_delete::Variables { id })
                 .await?;
-            done(ctx, &answer.raw, &format!("Deleted API key {key}; it no longer works.\n"));
+            done(
+                ctx,
+                &answer.raw,
+                &format!("Deleted API key {key}; it no longer works.\n"),
+            );
         }
     }
     Ok(())
@@ -263,7 +304,13 @@ async fn list_keys(ctx: &Context, project: Option<&str>) -> Result<(), CliError>
         return Ok(());
     }
     let mut table = Table::new(&[
-        "PROJECT", "LABEL", "KEY", "ROLE", "LAST USED (UTC)", "CREATED BY", "ID",
+        "PROJECT",
+        "LABEL",
+        "KEY",
+        "ROLE",
+        "LAST USED (UTC)",
+        "CREATED BY",
+        "ID",
     ]);
     for project in chosen {
         for key in &project.api_keys {
@@ -272,7 +319,9 @@ async fn list_keys(ctx: &Context, project: Option<&str>) -> Result<(), CliError>
                 key.label.clone(),
                 key.masked_key.clone(),
                 name(&key.role),
-                key.last_used_at.as_ref().map_or_else(|| "never".to_owned(), time),
+                key.last_used_at
+                    .as_ref()
+                    .map_or_else(|| "never".to_owned(), time),
                 or_dash(key.created_by.as_ref().map(|user| user.email.as_str())),
                 key.id.clone(),
             ]);
