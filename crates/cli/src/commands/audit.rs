@@ -144,21 +144,25 @@ pub(crate) async fn run(ctx: &Context, audit: &Audit) -> Result<(), CliError> {
         }
         seen.insert(event.id.clone(), event.occurred_at);
     }
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            () = tokio::time::sleep(POLL) => {}
-        }
-        let mut fresh = fetch(ctx, &org, action, Some(newest), 1000).await?;
-        fresh.retain(|(event, _)| !seen.contains_key(&event.id));
-        fresh.reverse();
-        for (event, raw) in &fresh {
-            if !emit(&line(event, raw)) {
-                return Ok(());
+    let poll = async {
+        loop {
+            tokio::time::sleep(POLL).await;
+            let mut fresh = fetch(ctx, &org, action, Some(newest), 1000).await?;
+            fresh.retain(|(event, _)| !seen.contains_key(&event.id));
+            fresh.reverse();
+            for (event, raw) in &fresh {
+                if !emit(&line(event, raw)) {
+                    return Ok(());
+                }
+                newest = newest.max(event.occurred_at);
+                seen.insert(event.id.clone(), event.occurred_at);
             }
-            newest = newest.max(event.occurred_at);
-            seen.insert(event.id.clone(), event.occurred_at);
+            seen.retain(|_, at| *at >= newest);
         }
-        seen.retain(|_, at| *at >= newest);
+    };
+    // Ctrl-C ends following at any point, also in the middle of a request.
+    tokio::select! {
+        result = poll => result,
+        _ = tokio::signal::ctrl_c() => Ok(()),
     }
 }

@@ -192,6 +192,7 @@ async fn accept(ctx: &mut Context, invitation: &str) -> Result<(), CliError> {
     let accepted = answer.data.accept_invitation;
     let org = accepted.organization;
     // Signed out, the link signed the invitee in: keep that session, in the new org.
+    let signed_in = accepted.session.is_some();
     if let Some(session) = accepted.session {
         let server = ctx.server.clone();
         *ctx.store.profile_mut(&server) = Profile {
@@ -212,11 +213,23 @@ async fn accept(ctx: &mut Context, invitation: &str) -> Result<(), CliError> {
         print_json(&json!(raw));
         return Ok(());
     }
-    emit(&format!(
+    let mut text = format!(
         "Joined {} ({}) as {}.\n",
         org.name,
         org.slug,
         name(&accepted.member.role)
-    ));
+    );
+    if signed_in {
+        text.push_str(&format!(
+            "Logged in to {}; {} is active.\n",
+            ctx.server, org.slug
+        ));
+    } else {
+        text.push_str(&format!(
+            "Make it active: roster orgs switch {}\n",
+            org.slug
+        ));
+    }
+    emit(&text);
     Ok(())
 }
