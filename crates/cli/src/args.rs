@@ -279,3 +279,66 @@ impl StatusArg {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Duplicate flags, bad defaults and the like panic here rather than at a user.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_says_that_no_arguments_serve_and_lists_the_exit_codes() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(
+            help.contains("With no arguments, `roster` runs the server"),
+            "{help}"
+        );
+        for command in [
+            "login",
+            "orgs",
+            "members",
+            "invitations",
+            "projects",
+            "keys",
+            "audit",
+        ] {
+            assert!(help.contains(command), "{command} missing from {help}");
+        }
+        assert!(help.contains("3 UNAUTHENTICATED"), "{help}");
+    }
+
+    #[test]
+    fn roles_parse_in_any_case_and_flags_go_anywhere() {
+        let cli = Cli::try_parse_from([
+            "roster",
+            "members",
+            "invite",
+            "ada@example.com",
+            "--role",
+            "ADMIN",
+            "--org",
+            "acme",
+            "--json",
+        ])
+        .unwrap();
+        assert!(cli.global.json);
+        assert_eq!(cli.global.org.as_deref(), Some("acme"));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Members(Members::Invite {
+                role: RoleArg::Admin,
+                ..
+            }))
+        ));
+        assert!(
+            Cli::try_parse_from(["roster", "members", "invite", "a@b.c", "--role", "boss"])
+                .is_err()
+        );
+    }
+}
