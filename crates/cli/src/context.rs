@@ -99,6 +99,12 @@ impl Context {
         }
     }
 
+    /// The organization `--org` or `ROSTER_ORG` names, if any.
+    #[must_use]
+    pub fn org_flag(&self) -> Option<&str> {
+        self.org_flag.as_deref()
+    }
+
     /// The organization's id: a slug is looked up on the server (an id is passed on as it
     /// is; the mutation that gets it refuses one the caller cannot see).
     ///

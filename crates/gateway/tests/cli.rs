@@ -262,7 +262,8 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
         out.stderr.contains("hint: this needs the MEMBER role"),
         "{out:#?}"
     );
-    // ...but it reads, and `login --token` stores it as this server's credential.
+    // ...but it reads, and `login --token` stores it as this server's credential, with
+    // `--org` as its active organization.
     let bot = Person::new(&server, "bot");
     let out = bot
         .run_with(
@@ -273,7 +274,7 @@ async fn errors_exit_by_kind_and_carry_the_servers_code() {
         .await
         .ok();
     assert!(out.stdout.contains("API key"), "{out:#?}");
-    let out = bot.run(&["projects", "list", "--org", "acme"]).await.ok();
+    let out = bot.run(&["projects", "list"]).await.ok();
     assert!(out.stdout.contains("Web"), "{out:#?}");
 
     // NOT_FOUND: from the server, and for a slug nobody may see.

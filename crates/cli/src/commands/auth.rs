@@ -5,7 +5,7 @@ use std::io::Write as _;
 use serde_json::json;
 
 use crate::args::Login;
-use crate::context::Context;
+use crate::context::{Context, org_not_found};
 use crate::credentials::Profile;
 use crate::error::{CliError, ErrorKind};
 use crate::output::{emit, print_json};
@@ -54,7 +54,20 @@ pub(crate) async fn login(ctx: &mut Context, login: &Login) -> Result<(), CliErr
     let previous = ctx.store.profile(&server).cloned().unwrap_or_default();
     // The same person keeps the organization they chose with `orgs switch`.
     let same_person = email.is_some() && previous.email == email && previous.org_id.is_some();
-    let (org_id, org_slug) = if same_person {
+    let (org_id, org_slug) = if let Some(flag) = ctx.org_flag() {
+        // `login --org ORG` makes ORG active (an API key's own organization, say).
+        let wanted = OrgRef::parse(flag)?;
+        let (id, slug) = wanted.query_args();
+        let found = ctx
+            .client
+            .with_token(Some(token.clone()))
+            .run::<OrgLookup>(org_lookup::Variables { id, slug })
+            .await?
+            .data
+            .organization
+            .ok_or_else(|| org_not_found(&wanted))?;
+        (Some(found.id), Some(found.slug))
+    } else if same_person {
         (previous.org_id, previous.org_slug)
     } else {
         active.map_or((None, None), |(id, slug)| (Some(id), Some(slug)))
