@@ -6,6 +6,10 @@
 
 use graphql_client::GraphQLQuery;
 
+/// The derive tracks only the query files: including the schema makes cargo rebuild this
+/// crate (and so re-check every operation) when `schema.graphql` changes.
+const _SCHEMA: &str = include_str!("../../../schema.graphql");
+
 /// `DateTime` in the schema: RFC 3339.
 pub type DateTime = chrono::DateTime<chrono::Utc>;
 
