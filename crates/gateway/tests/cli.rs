@@ -94,10 +94,7 @@ async fn a_newcomer_goes_from_login_to_audit() {
         .await
         .ok()
         .json();
-    let invitation = listed["organization"]["invitations"]["nodes"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let invitation = listed["invitations"][0]["id"].as_str().unwrap().to_owned();
     ada.run(&["invitations", "revoke", &invitation]).await.ok();
     let out = ada.run(&["invitations", "list"]).await.ok();
     assert!(!out.stdout.contains("bob@example.com"), "{out:#?}");

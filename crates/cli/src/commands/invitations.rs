@@ -116,13 +116,13 @@ async fn list(ctx: &Context, status: StatusArg) -> Result<(), CliError> {
             after: None,
         })
         .await?;
-    if ctx.json {
-        print_json(&answer.raw);
-        return Ok(());
-    }
     let Some(found) = answer.data.organization else {
         return Err(org_not_found(&org));
     };
+    if ctx.json {
+        print_json(&json!({ "invitations": answer.raw["organization"]["invitations"]["nodes"] }));
+        return Ok(());
+    }
     let mut table = Table::new(&[
         "EMAIL",
         "ROLE",
@@ -158,7 +158,7 @@ async fn list_mine(ctx: &Context) -> Result<(), CliError> {
         .run::<InvitationsMine>(invitations_mine::Variables)
         .await?;
     if ctx.json {
-        print_json(&answer.raw);
+        print_json(&json!({ "invitations": answer.raw["viewer"]["pendingInvitations"] }));
         return Ok(());
     }
     let mut table = Table::new(&["ORGANIZATION", "ROLE", "INVITED BY", "EXPIRES (UTC)", "ID"]);
