@@ -1,4 +1,6 @@
-//! The `roster` binary: read `ROSTER_*`, start the server, stop cleanly on SIGTERM/SIGINT.
+//! The `roster` binary. With no arguments (or `serve`): read `ROSTER_*`, start the server,
+//! stop cleanly on SIGTERM/SIGINT. With any other subcommand: the command-line client of
+//! `roster-cli`, exiting with its code.
 
 use std::sync::Arc;
 
@@ -6,8 +8,15 @@ use roster_gateway::Config;
 use roster_service::SystemClock;
 use tracing_subscriber::EnvFilter;
 
+fn main() -> anyhow::Result<()> {
+    match roster_cli::parse() {
+        roster_cli::Invocation::Serve => serve(),
+        roster_cli::Invocation::Client(cli) => std::process::exit(i32::from(roster_cli::run(cli))),
+    }
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn serve() -> anyhow::Result<()> {
     let filter = match std::env::var("ROSTER_LOG") {
         Ok(directives) if !directives.trim().is_empty() => match EnvFilter::try_new(&directives) {
             Ok(filter) => filter,
