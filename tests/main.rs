@@ -35,6 +35,7 @@ mod races;
 mod security_alerts;
 mod settings;
 mod sign_in;
+mod sign_in_pages;
 mod startup;
 mod usage;
 mod usage_warnings;
