@@ -13,6 +13,7 @@ mod audit_log;
 mod avatars;
 mod browser;
 mod delivery;
+mod dev_mailbox;
 mod first_hour;
 mod hardening;
 mod http_surface;

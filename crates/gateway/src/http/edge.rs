@@ -47,8 +47,8 @@ fn acceptable_request_id(value: &[u8]) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
 }
 
-/// Adds `X-Frame-Options: DENY` and, unless the handler chose its own, [`PAGE_CSP`] to
-/// every HTML response, whichever handler made it.
+/// Adds `X-Frame-Options: DENY` and [`PAGE_CSP`] to every HTML response, whichever
+/// handler made it, unless the handler chose its own.
 pub(crate) async fn html_security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let is_html = response
@@ -58,7 +58,10 @@ pub(crate) async fn html_security_headers(request: Request, next: Next) -> Respo
         .is_some_and(|value| value.starts_with("text/html"));
     if is_html {
         let headers = response.headers_mut();
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // Only the dev mailbox's sandboxed mail body chooses otherwise (`SAMEORIGIN`).
+        headers
+            .entry(header::X_FRAME_OPTIONS)
+            .or_insert(HeaderValue::from_static("DENY"));
         headers
             .entry(header::CONTENT_SECURITY_POLICY)
             .or_insert(HeaderValue::from_static(PAGE_CSP));
