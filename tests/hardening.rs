@@ -298,11 +298,13 @@ mod dev_mailbox {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
         let links: Vec<&str> = page
-            .split("<a href=\"")
+            .split("<a class=\"open\" href=\"")
             .skip(1)
             .filter_map(|rest| rest.split('"').next())
             .collect();
         assert_eq!(links.len(), 1, "one message, one link: {links:?}");
+        let all = page.matches("<a ").count();
+        assert_eq!(all, 2, "the link and the message's own page: {page}");
         assert!(
             links[0].starts_with(&format!("{}/invitations/", app.config.public_url())),
             "{links:?}"

@@ -34,7 +34,7 @@ async fn the_invitation_mail_names_org_inviter_and_role_and_links_alone_on_a_lin
         .unwrap();
     let text = mails[0].decoded();
     assert!(
-        text.contains("ada@example.com invited you to join Analytical Engines as ADMIN"),
+        text.contains("ada@example.com invited you to join Analytical Engines as Admin"),
         "{text}"
     );
     let links = mails[0].links();

@@ -88,8 +88,9 @@ async fn without_smtp_mail_lands_in_the_dev_mailbox_page() {
         std::time::Duration::from_secs(20),
         || async {
             let page = app.page("/dev/mailbox").await;
-            let start = page.find("<a href=\"")?;
-            let rest = &page[start + 9..];
+            let marker = "<a class=\"open\" href=\"";
+            let start = page.find(marker)?;
+            let rest = &page[start + marker.len()..];
             Some(rest[..rest.find('"').unwrap()].to_owned())
         },
     )

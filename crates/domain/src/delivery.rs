@@ -98,6 +98,19 @@ impl MailKind {
         }
     }
 
+    /// The kind in words, for people (the dev mailbox).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            MailKind::SignIn => "Sign-in link",
+            MailKind::Invitation => "Invitation",
+            MailKind::UsageWarning => "Usage warning",
+            MailKind::WebhookDisabled => "Webhook switched off",
+            MailKind::WeeklySummary => "Weekly summary",
+            MailKind::SecurityAlert => "Security alert",
+        }
+    }
+
     /// Parses the stored spelling.
     ///
     /// # Errors

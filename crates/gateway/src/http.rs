@@ -8,8 +8,10 @@ mod graphql;
 mod invitation_page;
 mod landing;
 mod logo;
+mod mailbox;
 mod ops;
 mod pages;
+mod sign_in_page;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -40,8 +42,14 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/.well-known/jwks.json", get(ops::jwks))
-        .route("/auth/verify", get(pages::verify_page).post(pages::verify_submit))
-        .route("/dev/mailbox", get(pages::dev_mailbox))
+        .route(
+            "/auth/verify",
+            get(sign_in_page::verify_page).post(sign_in_page::verify_submit),
+        )
+        .route("/auth/request", post(sign_in_page::request_link))
+        .route("/dev/mailbox", get(mailbox::list))
+        .route("/dev/mailbox/{id}", get(mailbox::show))
+        .route("/dev/mailbox/{id}/html", get(mailbox::html))
         .route("/invitations/{token}", get(invitation_page::show))
         .route("/invitations/{token}/accept", post(invitation_page::accept))
         .route("/invitations/{token}/decline", post(invitation_page::decline))

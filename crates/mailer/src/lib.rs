@@ -8,9 +8,11 @@ mod dev_mailbox;
 mod message;
 mod transport;
 
-pub use dev_mailbox::{MailboxEntry, list as list_dev_mailbox};
+pub use dev_mailbox::{
+    MailboxEntry, SavedMessage, list as list_dev_mailbox, read as read_dev_mailbox,
+};
 pub use message::{ActionCount, Mail, RenderError, SecurityAlert, WeeklySummary};
-pub use transport::{MailConfigError, Mailer, SendError};
+pub use transport::{MailConfigError, Mailer, SendError, message_id};
 
 #[cfg(test)]
 mod tests {

@@ -185,6 +185,16 @@ impl Mail {
         }
     }
 
+    /// Who a reply should reach: the inviter of an invitation (a person the invitee may
+    /// know), nobody for the others (they come from no one in particular).
+    #[must_use]
+    pub fn reply_to(&self) -> Option<&str> {
+        match self {
+            Mail::Invitation { inviter, .. } => inviter.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The link the message carries (logged by the dev mailbox, never in production).
     #[must_use]
     pub fn link(&self) -> &str {
@@ -234,6 +244,10 @@ impl Mail {
                 ..
             } => {
                 let inviter = inviter.as_deref();
+                // Stored as the API spells it (`ADMIN`); read as a word ("Admin"). A
+                // spelling this build does not know is shown as it came.
+                let role =
+                    roster_domain::Role::parse(role).map_or(role.as_str(), |role| role.label());
                 // The subject is a header, not HTML: lettre encodes it, nothing to escape.
                 Ok(Rendered {
                     subject: format!("You're invited to join {organization} on Roster"),
@@ -373,7 +387,13 @@ mod tests {
         assert!(
             rendered
                 .text
-                .contains("ada@example.com invited you to join <script>alert(1)</script> as ADMIN")
+                .contains("ada@example.com invited you to join <script>alert(1)</script> as Admin")
+        );
+        assert!(!rendered.text.contains("ADMIN") && !rendered.html.contains("ADMIN"));
+        assert!(
+            rendered.html.contains("as <strong>Admin</strong>"),
+            "{}",
+            rendered.html
         );
         assert!(!rendered.html.contains("<script>"));
         assert!(

@@ -343,3 +343,60 @@ pub async fn deliveries<C: ConnectionTrait>(
     }
     Ok(found)
 }
+
+/// A mail that did not arrive (yet): failed for good, or waiting to be retried after a
+/// failed attempt. Shown on the dev mailbox, so a newcomer sees why a mail is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndeliveredMail {
+    pub id: Uuid,
+    /// The stored kind (`sign_in`, `invitation`, ...).
+    pub kind: String,
+    pub recipient: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// When a retrying message is tried next.
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// The newest mails (never webhook calls) that failed or are retrying, at most `limit`.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn undelivered_mail<C: ConnectionTrait>(
+    db: &C,
+    limit: u64,
+) -> RepoResult<Vec<UndeliveredMail>> {
+    let failed = outbox::Column::Status.eq(DeliveryStatus::Failed.as_str());
+    let retrying = Condition::all()
+        .add(outbox::Column::Status.eq(DeliveryStatus::Queued.as_str()))
+        .add(outbox::Column::Attempts.gt(0));
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::Kind.ne(MessageKind::Webhook.as_str()))
+        .filter(Condition::any().add(failed).add(retrying))
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let status = DeliveryStatus::parse(&row.status).map_err(|err| {
+                RepoError::Db(sea_orm::DbErr::Custom(format!(
+                    "outbox row {}: {err}",
+                    row.id
+                )))
+            })?;
+            Ok(UndeliveredMail {
+                id: row.id,
+                kind: row.kind,
+                recipient: row.recipient,
+                status,
+                attempts: row.attempts,
+                last_error: row.last_error,
+                created_at: row.created_at,
+                next_attempt_at: row.next_attempt_at,
+            })
+        })
+        .collect()
+}

@@ -14,8 +14,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use env::{
-    Env, days, flag, ip_list, is_loopback_url, millis, minutes, parse, public_url, seconds, secret,
-    text,
+    Env, app_url, days, flag, ip_list, is_loopback_url, millis, minutes, parse, public_url,
+    seconds, secret, text,
 };
 
 /// Everything `roster` needs to start.
@@ -39,6 +39,9 @@ pub struct HttpConfig {
     /// Base URL for links in mail (never a request's `Host`); `None` means `http://` + the
     /// address the server actually listens on.
     pub public_url: Option<String>,
+    /// The product's own app: after an invitation is answered, the page offers "Continue
+    /// to" it. `None`: the page links this server's landing page and GraphiQL instead.
+    pub app_url: Option<String>,
     /// Serve GraphiQL on `GET /graphql` (switch off in production).
     pub graphiql: bool,
     /// Answer introspection queries.
@@ -125,6 +128,7 @@ impl Default for HttpConfig {
         HttpConfig {
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
+            app_url: None,
             graphiql: true,
             introspection: true,
             trusted_proxies: Vec::new(),
@@ -236,6 +240,7 @@ impl Config {
         let http = &mut config.http;
         env.read("ROSTER_LISTEN_ADDR", &mut http.listen_addr, parse)?;
         env.read("ROSTER_PUBLIC_URL", &mut http.public_url, public_url)?;
+        env.read("ROSTER_APP_URL", &mut http.app_url, app_url)?;
         env.read("ROSTER_GRAPHIQL", &mut http.graphiql, parse)?;
         env.read("ROSTER_INTROSPECTION", &mut http.introspection, parse)?;
         env.read("ROSTER_TRUSTED_PROXIES", &mut http.trusted_proxies, ip_list)?;

@@ -120,7 +120,7 @@ impl DeliveryWorker {
             ),
             counters,
             db,
-            mail: mail::MailSender::new(mailer),
+            mail: mail::MailSender::new(mailer, config.public_url()),
             config,
             clock,
             signal,

@@ -28,6 +28,7 @@ mod random;
 mod rate;
 mod sessions;
 mod sign_in_alerts;
+mod sign_in_link;
 mod usage;
 mod webhooks;
 mod weekly_summary;
@@ -54,10 +55,11 @@ pub use plans::{PlanPolicy, Usage, UsageMetric};
 pub use policy::{Resource, SpendPolicy, Unlimited};
 pub use principal::Principal;
 pub use projects::{ApiKeyView, CreatedApiKey, ProjectPage};
-pub use roster_mailer::MailboxEntry;
+pub use roster_mailer::{MailboxEntry, SavedMessage};
 pub use roster_persistence::audit::AuditFilter;
-pub use roster_persistence::outbox::Delivery;
+pub use roster_persistence::outbox::{Delivery, UndeliveredMail};
 pub use sessions::{Actor, SignedIn};
+pub use sign_in_link::SignInLinkStatus;
 pub use webhooks::{AttemptLog, CreatedEndpoint, DeliveryPage, EndpointInput, WebhookDelivery};
 
 /// Where a request came from, recorded with every audit event it causes.
@@ -175,6 +177,29 @@ impl Roster {
             )),
             None => Ok(None),
         }
+    }
+
+    /// One dev mailbox message with its bodies; `None` when mail goes over SMTP or there is
+    /// no such message.
+    ///
+    /// # Errors
+    /// `Error::Internal` when its files cannot be read.
+    pub async fn dev_mailbox_message(&self, id: &str) -> Result<Option<SavedMessage>> {
+        match self.mailer.dev_mailbox_folder() {
+            Some(folder) => roster_mailer::read_dev_mailbox(folder, id)
+                .await
+                .map_err(Error::internal),
+            None => Ok(None),
+        }
+    }
+
+    /// The newest mails that failed for good or are waiting for a retry, with the last
+    /// error (the dev mailbox shows them, so a missing mail explains itself).
+    ///
+    /// # Errors
+    /// `Error::Internal` on database failure.
+    pub async fn undelivered_mail(&self, limit: u64) -> Result<Vec<UndeliveredMail>> {
+        Ok(roster_persistence::outbox::undelivered_mail(&self.db, limit).await?)
     }
 
     /// Reads (or creates once, shared by every process) the server's secret key.

@@ -1,5 +1,5 @@
-//! A headless Chromium driven through `chromedriver` over the W3C WebDriver protocol
-//! (plain JSON over HTTP, so no WebDriver crate is needed). Tests that need it call
+//! A headless Chromium driven through `chromedriver` with `fantoccini` (a maintained W3C
+//! WebDriver client, over plain HTTP to 127.0.0.1: no TLS stack). Tests that need it call
 //! `Browser::start()`, which answers `None` (and says so) where no browser is installed,
 //! unless `ROSTER_TEST_REQUIRE_BROWSER=1` makes that a failure (CI sets it).
 
@@ -9,6 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -16,9 +19,10 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A browser session.
 pub struct Browser {
+    client: Client,
+    /// chromedriver's address (`127.0.0.1:port`) and our session there, to end it in `drop`.
     driver: String,
     session: String,
-    http: reqwest::Client,
     child: Child,
     _profile: tempfile::TempDir,
 }
@@ -42,28 +46,13 @@ impl Browser {
             return Ok(None);
         }
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(CHROMEDRIVER)
+        let mut child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .context("cannot start chromedriver")?;
-        let driver = format!("http://127.0.0.1:{port}");
-        // An error means a provider is installed already, which is just as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(response) = http.get(format!("{driver}/status")).send().await
-                && response.status().is_success()
-            {
-                break;
-            }
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("chromedriver did not come up");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let driver = format!("127.0.0.1:{port}");
         let profile = tempfile::tempdir()?;
         let args = [
             "--headless=new".to_owned(),
@@ -81,47 +70,44 @@ impl Browser {
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+        let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
             "goog:loggingPrefs": { "browser": "ALL" }
-        } } });
-        let response: Value = http
-            .post(format!("{driver}/session"))
-            .json(&capabilities)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let session = response["value"]["sessionId"]
-            .as_str()
-            .with_context(|| format!("no session: {response}"))?
-            .to_owned();
+        });
+        let Value::Object(capabilities) = capabilities else {
+            bail!("capabilities are an object");
+        };
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities);
+        // chromedriver takes a moment to listen: retry the session until it answers.
+        let started = Instant::now();
+        let client = loop {
+            match builder.connect(&format!("http://{driver}")).await {
+                Ok(client) => break client,
+                Err(err) if started.elapsed() > Duration::from_secs(20) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    bail!("chromedriver did not start a session: {err}");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        let session = match client.session_id().await {
+            Ok(Some(session)) => session,
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("chromedriver gave no session id");
+            }
+        };
         Ok(Some(Browser {
+            client,
             driver,
             session,
-            http,
             child,
             _profile: profile,
         }))
-    }
-
-    async fn command(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let url = format!("{}/session/{}{path}", self.driver, self.session);
-        let mut request = self.http.request(method, url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response: Value = request.send().await?.json().await?;
-        if response["value"]["error"].is_string() {
-            bail!("webdriver: {}", response["value"]);
-        }
-        Ok(response["value"].clone())
     }
 
     /// Opens `url`.
@@ -129,35 +115,17 @@ impl Browser {
     /// # Errors
     /// On WebDriver errors.
     pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
-        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await?;
-        Ok(())
+        Ok(self.client.goto(url).await?)
     }
 
-    async fn element(&self, css: &str) -> anyhow::Result<String> {
-        let started = Instant::now();
-        loop {
-            match self
-                .command(
-                    reqwest::Method::POST,
-                    "/element",
-                    Some(json!({ "using": "css selector", "value": css })),
-                )
-                .await
-            {
-                Ok(found) => {
-                    // The reference sits under the W3C web element key (the only field).
-                    return found
-                        .as_object()
-                        .and_then(|object| object.values().next())
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                        .with_context(|| format!("element reference missing: {found}"));
-                }
-                Err(err) if started.elapsed() > Duration::from_secs(10) => return Err(err),
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
+    /// The element matching `css`, waiting up to 10 s for it to appear.
+    async fn element(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css}"))
     }
 
     /// Clicks the element matching `css` (waiting for it to appear).
@@ -165,14 +133,7 @@ impl Browser {
     /// # Errors
     /// When it never appears.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        let element = self.element(css).await?;
-        self.command(
-            reqwest::Method::POST,
-            &format!("/element/{element}/click"),
-            Some(json!({})),
-        )
-        .await?;
-        Ok(())
+        Ok(self.element(css).await?.click().await?)
     }
 
     /// The visible text of the element matching `css` (waiting for it to appear).
@@ -180,22 +141,20 @@ impl Browser {
     /// # Errors
     /// When it never appears.
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
-        let element = self.element(css).await?;
-        let text = self
-            .command(
-                reqwest::Method::GET,
-                &format!("/element/{element}/text"),
-                None,
-            )
-            .await?;
-        Ok(text.as_str().unwrap_or_default().to_owned())
+        Ok(self.element(css).await?.text().await?)
+    }
+
+    /// Types `text` into the field matching `css` (waiting for it to appear).
+    ///
+    /// # Errors
+    /// When it never appears.
+    pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        Ok(self.element(css).await?.send_keys(text).await?)
     }
 
     /// Whether a JavaScript dialog (e.g. `alert`) is open.
     pub async fn alert_open(&self) -> bool {
-        self.command(reqwest::Method::GET, "/alert/text", None)
-            .await
-            .is_ok()
+        self.client.get_alert_text().await.is_ok()
     }
 
     /// Runs `script` (a function body; `return` gives the value) in the page.
@@ -203,27 +162,29 @@ impl Browser {
     /// # Errors
     /// On WebDriver or script errors.
     pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
-        self.command(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": script, "args": [] })),
-        )
-        .await
+        Ok(self.client.execute(script, Vec::new()).await?)
+    }
+
+    /// Switches into the frame matching `css` (`None`: back to the top page).
+    ///
+    /// # Errors
+    /// On WebDriver errors.
+    pub async fn enter_frame(&self, css: Option<&str>) -> anyhow::Result<()> {
+        match css {
+            Some(css) => self.element(css).await?.enter_frame().await?,
+            None => self.client.enter_parent_frame().await?,
+        }
+        Ok(())
     }
 
     /// The browser console's messages so far (Chromium's log: `level`, `message`), which
-    /// include every request the page's Content-Security-Policy refused.
+    /// include every request and inline style or script the page's Content-Security-Policy
+    /// refused. chromedriver's log endpoint is not W3C, so it goes as a custom command.
     ///
     /// # Errors
     /// On WebDriver errors.
     pub async fn console(&self) -> anyhow::Result<Vec<Value>> {
-        let log = self
-            .command(
-                reqwest::Method::POST,
-                "/se/log",
-                Some(json!({ "type": "browser" })),
-            )
-            .await?;
+        let log = self.client.issue_cmd(BrowserLog).await?;
         Ok(log.as_array().cloned().unwrap_or_default())
     }
 
@@ -232,13 +193,7 @@ impl Browser {
     /// # Errors
     /// On WebDriver or file errors.
     pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
-        use base64::Engine as _;
-        let encoded = self
-            .command(reqwest::Method::GET, "/screenshot", None)
-            .await?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_str().unwrap_or_default())
-            .context("screenshot is not base64")?;
+        let png = self.client.screenshot().await?;
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)?;
         }
@@ -246,32 +201,59 @@ impl Browser {
         Ok(())
     }
 
-    /// The cookie `name`, as WebDriver reports it (`value`, `httpOnly`, `sameSite`, ...).
+    /// The cookie `name` as JSON (`value`, `httpOnly`, `sameSite`, `secure`).
     ///
     /// # Errors
     /// When there is no such cookie.
     pub async fn cookie(&self, name: &str) -> anyhow::Result<Value> {
-        self.command(reqwest::Method::GET, &format!("/cookie/{name}"), None)
-            .await
+        let cookie = self.client.get_named_cookie(name).await?;
+        Ok(json!({
+            "value": cookie.value(),
+            "httpOnly": cookie.http_only().unwrap_or(false),
+            "secure": cookie.secure().unwrap_or(false),
+            "sameSite": cookie.same_site().map(|same_site| same_site.to_string()),
+        }))
+    }
+}
+
+/// `POST /session/{id}/se/log {"type": "browser"}`: chromedriver's console log.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
     }
 }
 
 impl Browser {
     /// Ends the WebDriver session, so chromedriver closes Chromium (killing chromedriver
     /// alone would leave Chromium running, orphaned, with its profile in use). Plain
-    /// blocking HTTP: it runs in `drop`, also when a test panics.
+    /// blocking HTTP: it runs in `drop`, also when a test panics, when fantoccini's own
+    /// async close can no longer be awaited.
     fn end_session(&self) {
-        use std::io::{Read, Write};
-        let Some(address) = self.driver.strip_prefix("http://") else {
-            return;
-        };
-        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        use std::io::Read;
+        let Ok(mut stream) = std::net::TcpStream::connect(&self.driver) else {
             return;
         };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
         let request = format!(
-            "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.session
+            "DELETE /session/{} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session, self.driver
         );
         if stream.write_all(request.as_bytes()).is_ok() {
             let _ = stream.read_to_end(&mut Vec::new());

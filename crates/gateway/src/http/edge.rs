@@ -17,7 +17,13 @@ pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; form-ac
 /// The policy of GraphiQL (`graphiql.rs`): its scripts and stylesheets load only from us
 /// (no inline script, no `eval`), its fonts and icons are `data:` URLs inside its
 /// stylesheet, it may call only `/graphql`, and no other page may frame it.
-pub(crate) const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+///
+/// One inline `<style>` is allowed, by its hash: the scroll lock GraphiQL's dialogs
+/// (settings, shortcuts) insert while open (`react-remove-scroll-bar`'s styles, which
+/// name the body's margins and the scrollbar's width; `roster.css` makes all of them 0, so
+/// the text, and its hash, never change). Without it the browser refuses it and logs a
+/// CSP error each time a dialog opens.
+pub(crate) const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc='; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The stylesheet every page links (`/assets/page.css`).
 pub(crate) const PAGE_CSS: &str = include_str!("../../templates/page.css");
@@ -47,8 +53,8 @@ fn acceptable_request_id(value: &[u8]) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
 }
 
-/// Adds `X-Frame-Options: DENY` and, unless the handler chose its own, [`PAGE_CSP`] to
-/// every HTML response, whichever handler made it.
+/// Adds `X-Frame-Options: DENY` and [`PAGE_CSP`] to every HTML response, whichever
+/// handler made it, unless the handler chose its own.
 pub(crate) async fn html_security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let is_html = response
@@ -58,7 +64,10 @@ pub(crate) async fn html_security_headers(request: Request, next: Next) -> Respo
         .is_some_and(|value| value.starts_with("text/html"));
     if is_html {
         let headers = response.headers_mut();
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // Only the dev mailbox's sandboxed mail body chooses otherwise (`SAMEORIGIN`).
+        headers
+            .entry(header::X_FRAME_OPTIONS)
+            .or_insert(HeaderValue::from_static("DENY"));
         headers
             .entry(header::CONTENT_SECURITY_POLICY)
             .or_insert(HeaderValue::from_static(PAGE_CSP));

@@ -43,6 +43,49 @@ struct JoinedPage<'a> {
     organization: &'a str,
     role: &'a str,
     email: &'a str,
+    onward: Onward,
+}
+
+#[derive(Template)]
+#[template(path = "declined.html")]
+struct DeclinedPage<'a> {
+    title: &'a str,
+    organization: &'a str,
+    onward: Onward,
+}
+
+/// Where to go once the invitation is answered: the product's app (`ROSTER_APP_URL`), or
+/// else this server's landing page and GraphiQL.
+struct Onward {
+    app: Option<AppLink>,
+    graphiql: bool,
+    signed_in: bool,
+}
+
+struct AppLink {
+    url: String,
+    /// The app's host, as the button names it ("Continue to app.example.com").
+    name: String,
+}
+
+impl Onward {
+    fn new(state: &AppState, signed_in: bool) -> Onward {
+        let app = state.config.http.app_url.as_ref().map(|url| AppLink {
+            url: url.clone(),
+            name: url
+                .split_once("://")
+                .map_or(url.as_str(), |(_, rest)| rest)
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        });
+        Onward {
+            app,
+            graphiql: state.config.http.graphiql,
+            signed_in,
+        }
+    }
 }
 
 /// The forms' body.
@@ -154,8 +197,9 @@ pub(super) async fn accept(
                 &JoinedPage {
                     title: "Welcome",
                     organization: &accepted.organization.organization.name,
-                    role: accepted.member.membership.role.as_str(),
+                    role: accepted.member.membership.role.label(),
                     email: &accepted.member.user.email,
+                    onward: Onward::new(&state, true),
                 },
             );
             if let Some(session) = &accepted.session {
@@ -190,10 +234,13 @@ pub(super) async fn decline(
         .decline_invitation(actor.as_ref(), InvitationRef::Token(&token), &request)
         .await
     {
-        Ok(view) => message(
+        Ok(view) => render(
             StatusCode::OK,
-            "Invitation declined",
-            &format!("You declined the invitation to {}.", view.organization_name),
+            &DeclinedPage {
+                title: "Invitation declined",
+                organization: &view.organization_name,
+                onward: Onward::new(&state, actor.is_some()),
+            },
         ),
         Err(err) => answer_error(&state, &token, actor.as_ref(), &headers, &err).await,
     }

@@ -74,6 +74,18 @@ pub(super) fn public_url(raw: &str) -> Result<Option<String>, String> {
     Ok(Some(raw.trim_end_matches('/').to_owned()))
 }
 
+/// An absolute `http(s)://` URL with a host and no spaces (the product app's address).
+pub(super) fn app_url(raw: &str) -> Result<Option<String>, String> {
+    let url = public_url(raw)?.unwrap_or_default();
+    let host = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or_default()
+    });
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must be an absolute http:// or https:// URL with a host".into());
+    }
+    Ok(Some(url))
+}
+
 pub(super) fn ip_list(raw: &str) -> Result<Vec<IpAddr>, String> {
     raw.split(',')
         .map(|ip| {

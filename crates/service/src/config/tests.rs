@@ -40,6 +40,12 @@ fn variables_override_defaults() {
     assert_eq!(config.auth.invitation_ttl, chrono::Duration::days(2));
     assert_eq!(config.mail.delivery_poll, Duration::from_millis(50));
     assert!(config.mail.smtp_url.is_none(), "blank means unset");
+    assert_eq!(config.http.app_url, None);
+    let with_app = super::tests::config(&[("ROSTER_APP_URL", "https://app.example.com/home/")]);
+    assert_eq!(
+        with_app.unwrap().http.app_url.as_deref(),
+        Some("https://app.example.com/home")
+    );
 }
 
 #[test]
@@ -47,6 +53,10 @@ fn bad_values_name_the_variable() {
     for (name, value) in [
         ("ROSTER_LISTEN_ADDR", "nope"),
         ("ROSTER_PUBLIC_URL", "ftp://x"),
+        ("ROSTER_APP_URL", "app.example.com"),
+        ("ROSTER_APP_URL", "https://"),
+        ("ROSTER_APP_URL", "https:///path"),
+        ("ROSTER_APP_URL", "https://app.example.com/a b"),
         ("ROSTER_TRUSTED_PROXIES", "10.0.0.1, bad"),
         ("ROSTER_SIGN_IN_TTL_MINUTES", "-5"),
         ("ROSTER_SESSION_TTL_DAYS", "soon"),

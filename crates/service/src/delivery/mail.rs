@@ -11,11 +11,13 @@ use super::Outcome;
 /// Sends outbox messages of the mail channel.
 pub(super) struct MailSender {
     mailer: Arc<Mailer>,
+    /// The public URL, whose host ends every `Message-ID`.
+    public_url: String,
 }
 
 impl MailSender {
-    pub(super) fn new(mailer: Arc<Mailer>) -> MailSender {
-        MailSender { mailer }
+    pub(super) fn new(mailer: Arc<Mailer>, public_url: String) -> MailSender {
+        MailSender { mailer, public_url }
     }
 
     pub(super) async fn send(&self, message: &ClaimedMessage) -> Outcome {
@@ -26,7 +28,9 @@ impl MailSender {
                 return Outcome::Permanent("the stored message could not be read".to_owned());
             }
         };
-        match self.mailer.send(&mail).await {
+        // Named after the outbox row, so every attempt at this message carries one id.
+        let message_id = roster_mailer::message_id(message.id, &self.public_url);
+        match self.mailer.send(&mail, &message_id).await {
             Ok(()) => Outcome::Sent,
             Err(SendError::Permanent(error)) => Outcome::Permanent(error),
             Err(SendError::Transient(error)) => Outcome::Transient(error),
