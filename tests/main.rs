@@ -33,6 +33,7 @@ mod organizations;
 mod outbox;
 mod plans;
 mod projects;
+mod query_limits;
 mod races;
 mod security_alerts;
 mod settings;

@@ -24,7 +24,7 @@ use async_graphql::{Context, EmptySubscription, Schema};
 use roster_service::{Actor, Principal, RequestContext, Roster};
 
 pub use error::code_of;
-pub use limits::count_aliases;
+pub use limits::{count_aliases, depth};
 pub(crate) use logo::{LogoEtags, logo_url};
 pub use text_input::{nul_in_document, nul_in_variables};
 
@@ -61,8 +61,9 @@ impl RequestScope {
     }
 }
 
-/// Builds the schema so every query is bounded (depth and complexity from `config.limits`;
-/// aliases and body size are checked by the HTTP handler before execution).
+/// Builds the schema so every query is bounded (complexity from `config.limits`; depth
+/// without introspection, aliases and body size are checked by the HTTP handler before
+/// execution).
 #[must_use]
 pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
     let mut builder = Schema::build(
@@ -71,7 +72,6 @@ pub fn build_schema(roster: Roster, config: &Config) -> RosterSchema {
         EmptySubscription,
     )
     .data(roster)
-    .limit_depth(config.limits.query_depth)
     .limit_complexity(config.limits.query_complexity)
     .limit_recursive_depth(32)
     .limit_directives(8);

@@ -17,7 +17,9 @@ use serde::Deserialize;
 use super::{json_error, request_context, request_id};
 use crate::app::AppState;
 use crate::graphql::error::bad_argument;
-use crate::graphql::{LogoEtags, RequestScope, count_aliases, nul_in_document, nul_in_variables};
+use crate::graphql::{
+    LogoEtags, RequestScope, count_aliases, depth, nul_in_document, nul_in_variables,
+};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -172,6 +174,17 @@ async fn execute(
                 &format!(
                     "the query uses {aliases} aliases; at most {} are allowed",
                     state.config.limits.query_aliases
+                ),
+            );
+        }
+        let depth = depth(document, state.config.limits.query_depth);
+        if depth > state.config.limits.query_depth {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!(
+                    "the query nests fields more than {} levels deep",
+                    state.config.limits.query_depth
                 ),
             );
         }
