@@ -70,9 +70,16 @@ async fn metrics_count_sql_statements() {
     };
     let before = statements().await;
     let body = app
-        .gql(Some(&user.token), "{ viewer { user { email } } }", json!({}))
+        .gql(
+            Some(&user.token),
+            "{ viewer { user { email } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(body["data"]["viewer"]["user"]["email"], "counted@example.com");
+    assert_eq!(
+        body["data"]["viewer"]["user"]["email"],
+        "counted@example.com"
+    );
     let after = statements().await;
     assert!(after > before, "{before} -> {after}");
 }

@@ -138,6 +138,10 @@ mod tests {
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("roster_outbox_depth 7"));
         assert!(text.contains("roster_webhook_attempts_total{outcome=\"delivered\"} 3"));
-        assert!(text.contains("# TYPE roster_sql_statements_total counter\nroster_sql_statements_total "));
+        assert!(
+            text.contains(
+                "# TYPE roster_sql_statements_total counter\nroster_sql_statements_total "
+            )
+        );
     }
 }

@@ -79,7 +79,8 @@ pub(crate) async fn replay(
     let tasks: Vec<_> = (0..concurrency.max(1))
         .map(|task| {
             let (db, requests) = (db.clone(), Arc::clone(&requests));
-            let (counting, stop, done) = (Arc::clone(&counting), Arc::clone(&stop), Arc::clone(&done));
+            let (counting, stop, done) =
+                (Arc::clone(&counting), Arc::clone(&stop), Arc::clone(&done));
             tokio::spawn(async move {
                 let mut next = task;
                 while !stop.load(Ordering::Relaxed) {
@@ -174,7 +175,10 @@ mod tests {
             "SELECT '' , 'x'"
         );
         assert_eq!(
-            replayable(DatabaseBackend::Sqlite, "SELECT '2026-12-03 18:00:00.000000 +00:00'"),
+            replayable(
+                DatabaseBackend::Sqlite,
+                "SELECT '2026-12-03 18:00:00.000000 +00:00'"
+            ),
             "SELECT '2026-12-03T18:00:00+00:00'"
         );
     }

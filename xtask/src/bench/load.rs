@@ -66,7 +66,8 @@ pub(crate) async fn main() -> anyhow::Result<()> {
             tokio::spawn(async move {
                 let mut tally = Tally::default();
                 while Instant::now() < until {
-                    let (body, request) = &bodies[next.fetch_add(1, Ordering::Relaxed) % bodies.len()];
+                    let (body, request) =
+                        &bodies[next.fetch_add(1, Ordering::Relaxed) % bodies.len()];
                     let sent = Instant::now();
                     let outcome = send(&http, &url, &token, body, request).await;
                     let done = Instant::now();

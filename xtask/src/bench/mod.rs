@@ -350,7 +350,9 @@ fn release_dir() -> anyhow::Result<PathBuf> {
 /// `admin` (a `postgres://` URL) pointing at database `name` instead.
 fn with_database(admin: &str, name: &str) -> anyhow::Result<String> {
     let scheme_end = admin.find("://").context("not a URL")? + 3;
-    let (base, query) = admin.split_once('?').map_or((admin, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin
+        .split_once('?')
+        .map_or((admin, None), |(b, q)| (b, Some(q)));
     let path_start = base[scheme_end..]
         .find('/')
         .map_or(base.len(), |at| scheme_end + at);

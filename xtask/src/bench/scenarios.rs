@@ -204,7 +204,8 @@ mod tests {
         assert!(validate(&wrong, &checks).is_err());
         let error = json!({ "data": null, "errors": [{ "message": "no" }] });
         assert!(validate(&error, &checks).unwrap_err().starts_with("errors"));
-        let partial = json!({ "data": { "o": { "nodes": [1, 2], "role": "OWNER" } }, "errors": [{}] });
+        let partial =
+            json!({ "data": { "o": { "nodes": [1, 2], "role": "OWNER" } }, "errors": [{}] });
         assert!(validate(&partial, &checks).is_err());
         assert!(validate(&json!({ "data": { "o": null } }), &checks).is_err());
         assert!(validate(&json!({}), &[]).is_err());

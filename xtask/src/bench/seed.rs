@@ -209,7 +209,11 @@ pub(crate) async fn seed(
     let audit_ids = ids(members);
     let rows: Vec<Vec<Lit<'_>>> = (0..members)
         .map(|i| {
-            let actor = if i == 0 { owner } else { users[(i - 1) % others] };
+            let actor = if i == 0 {
+                owner
+            } else {
+                users[(i - 1) % others]
+            };
             vec![
                 Lit::Id(audit_ids[i]),
                 Lit::Id(organization),

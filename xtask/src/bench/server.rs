@@ -41,11 +41,19 @@ impl Server {
             .env("ROSTER_QUERY_MAX_COMPLEXITY", "100000")
             .env(
                 "ROSTER_LOG",
-                if capture { "warn,roster_sql=trace" } else { "warn" },
+                if capture {
+                    "warn,roster_sql=trace"
+                } else {
+                    "warn"
+                },
             )
             .env("ROSTER_LOG_FORMAT", "json")
             .stdin(Stdio::null())
-            .stdout(if capture { Stdio::piped() } else { Stdio::null() })
+            .stdout(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stderr(Stdio::inherit());
         let mut child = command
             .spawn()
@@ -99,7 +107,10 @@ impl Server {
             .lock()
             .map(|mut logged| std::mem::take(&mut *logged))
             .unwrap_or_default();
-        lines.iter().filter_map(|line| logged_statement(line)).collect()
+        lines
+            .iter()
+            .filter_map(|line| logged_statement(line))
+            .collect()
     }
 
     /// `roster_sql_statements_total` now.
@@ -194,7 +205,8 @@ mod tests {
 
     #[test]
     fn cpu_ticks_are_utime_plus_stime_after_the_command_name() {
-        let stat = "4242 (tokio (x) y) S 1 4242 4242 0 -1 4194560 5000 0 3 0 150 27 0 0 20 0 9 0 100 0";
+        let stat =
+            "4242 (tokio (x) y) S 1 4242 4242 0 -1 4194560 5000 0 3 0 150 27 0 0 20 0 9 0 100 0";
         assert_eq!(cpu_ticks(stat), Some(177));
         assert_eq!(cpu_ticks("4242 (roster) S 1"), None);
         assert_eq!(cpu_ticks("garbage"), None);
