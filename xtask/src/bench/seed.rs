@@ -165,7 +165,11 @@ pub(crate) async fn seed(
     )
     .await?;
     let membership_columns = "id, organization_id, user_id, role, created_at";
-    let personal_memberships = ids(others);
+    // Each member's personal membership comes just before their Bench one (they signed up,
+    // then joined), so Bench's rows are spread over the id order as in a real table.
+    let interleaved = ids(2 * others + 1);
+    let personal_memberships: Vec<Uuid> = interleaved.iter().skip(1).step_by(2).copied().collect();
+    let bench_memberships: Vec<Uuid> = interleaved.iter().step_by(2).copied().collect();
     let rows: Vec<Vec<Lit<'_>>> = (0..others)
         .map(|i| {
             vec![
@@ -180,7 +184,6 @@ pub(crate) async fn seed(
     insert(db, "memberships", membership_columns, &rows).await?;
 
     // Bench's memberships, owner first; 2 % admins, 10 % viewers, the rest members.
-    let bench_memberships = ids(members);
     let role = |i: usize| match i % 50 {
         0 => "ADMIN",
         1..=5 => "VIEWER",
