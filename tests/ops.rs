@@ -42,6 +42,48 @@ async fn health_readiness_and_metrics_answer() {
     assert!(text.contains("roster_outbox_depth "));
 }
 
+/// `roster_sql_statements_total` on `/metrics`: a counter (with HELP and TYPE) of the SQL
+/// statements the process ran, which grows with a request that reads the database.
+#[tokio::test]
+async fn metrics_count_sql_statements() {
+    let app = TestApp::spawn().await;
+    let user = app.sign_in("counted@example.com").await;
+    let statements = || async {
+        let text = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains("# TYPE roster_sql_statements_total counter\n"),
+            "{text}"
+        );
+        text.lines()
+            .find_map(|line| line.strip_prefix("roster_sql_statements_total "))
+            .unwrap_or_else(|| panic!("no counter in {text}"))
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = statements().await;
+    let body = app
+        .gql(
+            Some(&user.token),
+            "{ viewer { user { email } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["viewer"]["user"]["email"],
+        "counted@example.com"
+    );
+    let after = statements().await;
+    assert!(after > before, "{before} -> {after}");
+}
+
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;

@@ -54,18 +54,33 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: OrgKeysAction,
     },
-    /// Start a release-like `roster`, seed an organization and measure requests over HTTP.
+    /// Seed a 100,000-member organization on SQLite and PostgreSQL, start the release
+    /// `roster` on each, load it from a separate process and print req/s, p50/p99, server
+    /// CPU and SQL statements per request, and the driver's ceiling for each scenario.
     Bench {
-        /// Members in the seeded organization.
-        #[arg(long, default_value_t = 10_000)]
-        members: u64,
-        /// Requests per scenario.
-        #[arg(long, default_value_t = 2_000)]
-        requests: usize,
-        /// Requests in flight at once.
+        /// Members in the seeded organization (also the number of audit events).
+        #[arg(long, default_value_t = 100_000)]
+        members: usize,
+        /// Measured seconds per scenario (and for its ceiling).
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Warm-up seconds before each measurement.
+        #[arg(long, default_value_t = 2.0)]
+        warmup: f64,
+        /// Connections (requests in flight) of the load and of the ceiling's pool.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Which databases to measure (PostgreSQL: a fresh database beside
+        /// `--database-url`, default postgres://postgres@127.0.0.1:5432/test, dropped after).
+        #[arg(long, value_enum, default_value_t = crate::bench::Backends::Both)]
+        backend: crate::bench::Backends,
+        /// Use the release binaries as they are instead of building them first.
+        #[arg(long)]
+        no_build: bool,
     },
+    /// The bench's load generator (a JSON spec on stdin, a JSON report on stdout).
+    #[command(hide = true)]
+    BenchLoad,
     /// Check the house rules: crate dependencies against ARCHITECTURE.md, `//!` headers,
     /// file length, comments. Prints file:line findings; exits 1 on any.
     Tidy,

@@ -7,7 +7,9 @@
 //! - `seed [OWNER_EMAIL] [--database-url URL]`: create the demo organization "Acme Rockets"
 //! - `audit prune [--database-url URL]`: delete audit events past each org's retention
 //! - `org-keys rotate [--database-url URL]`: make a new current organization-token key
-//! - `bench [--members N] [--requests N] [--concurrency N]`: seed and measure over HTTP
+//! - `bench [--members N] [--seconds S] [--concurrency C] [--backend sqlite|postgres|both]`:
+//!   seed both databases, load the release `roster` from a separate process, compare with
+//!   the driver's ceiling
 //! - `tidy`: check the house rules (dependency table, `//!` headers, file length, comments)
 //!
 //! The database comes from `--database-url`, else `ROSTER_DATABASE_URL`, else the same
@@ -41,17 +43,24 @@ async fn main() -> anyhow::Result<()> {
         } => audit_prune(database_url).await,
         Command::Bench {
             members,
-            requests,
+            seconds,
+            warmup,
             concurrency,
+            backend,
+            no_build,
         } => {
             bench::run(bench::BenchArgs {
-                database_url,
                 members,
-                requests,
+                seconds,
+                warmup,
                 concurrency,
+                backends: backend,
+                admin_url: database_url.unwrap_or_else(|| bench::DEFAULT_ADMIN_URL.to_owned()),
+                no_build,
             })
             .await
         }
+        Command::BenchLoad => bench::load_main().await,
         Command::OrgKeys {
             action: OrgKeysAction::Rotate,
         } => rotate_org_keys(database_url).await,

@@ -1,6 +1,7 @@
 //! Prometheus metrics kept in-process: request counts and latency histograms by route,
 //! method and status. The outbox depth is read from the database at scrape time, so every
-//! process reports the shared queue.
+//! process reports the shared queue. `roster_sql_statements_total` counts the SQL
+//! statements this process has run (`roster_persistence::sql_statements`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -98,6 +99,15 @@ impl Metrics {
             out.push_str("# TYPE roster_outbox_depth gauge\n");
             let _ = writeln!(out, "roster_outbox_depth {depth}");
         }
+        out.push_str(
+            "# HELP roster_sql_statements_total SQL statements run by this process (BEGIN and COMMIT not counted).\n",
+        );
+        out.push_str("# TYPE roster_sql_statements_total counter\n");
+        let _ = writeln!(
+            out,
+            "roster_sql_statements_total {}",
+            roster_persistence::sql_statements()
+        );
         out.push_str("# HELP roster_webhook_attempts_total Webhook requests sent by this process, by outcome.\n");
         out.push_str("# TYPE roster_webhook_attempts_total counter\n");
         for (outcome, count) in webhooks {
@@ -128,5 +138,10 @@ mod tests {
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("roster_outbox_depth 7"));
         assert!(text.contains("roster_webhook_attempts_total{outcome=\"delivered\"} 3"));
+        assert!(
+            text.contains(
+                "# TYPE roster_sql_statements_total counter\nroster_sql_statements_total "
+            )
+        );
     }
 }

@@ -4,7 +4,12 @@
 //! write transaction starts with `BEGIN IMMEDIATE` so writers queue for the lock up front
 //! instead of failing to upgrade a read lock halfway through. PostgreSQL uses ordinary
 //! transactions plus row locks (`organizations::lock`) where an invariant spans rows.
+//!
+//! Every statement a pool from `connect` runs is counted (`sql_statements`, exposed on
+//! `/metrics`) and, only when the `roster_sql` target is enabled at TRACE, logged with its
+//! values inlined (`ROSTER_LOG=warn,roster_sql=trace`; `cargo xtask bench` replays them).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use roster_migrations::{Migrator, MigratorTrait};
@@ -13,6 +18,29 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+
+/// Statements run by every pool `connect` opened in this process.
+static SQL_STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many SQL statements this process has run through pools from `connect` (transaction
+/// `BEGIN`/`COMMIT` excluded: the driver issues those itself).
+#[must_use]
+pub fn sql_statements() -> u64 {
+    SQL_STATEMENTS.load(Ordering::Relaxed)
+}
+
+/// Counts one statement and logs it at TRACE (target `roster_sql`) with its values inlined;
+/// the text is formatted only when that target is enabled.
+fn observe_statement(info: &sea_orm::metric::Info<'_>) {
+    SQL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    tracing::trace!(
+        target: "roster_sql",
+        elapsed_us = u64::try_from(info.elapsed.as_micros()).unwrap_or(u64::MAX),
+        failed = info.failed,
+        "{}",
+        info.statement
+    );
+}
 
 /// Opens a connection pool for `url` (`sqlite://...` or `postgres://...`).
 ///
@@ -33,7 +61,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .busy_timeout(Duration::from_secs(30))
                 .statement_cache_capacity(256)
         });
-    Database::connect(options).await
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(observe_statement);
+    Ok(db)
 }
 
 /// Applies every pending migration.

@@ -30,6 +30,6 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 pub mod weekly_summaries;
 
-pub use db::{begin_write, connect, lock_key, migrate, migrations_pending};
+pub use db::{begin_write, connect, lock_key, migrate, migrations_pending, sql_statements};
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

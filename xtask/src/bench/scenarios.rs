@@ -1,0 +1,223 @@
+//! The GraphQL requests the bench measures, each with the checks its every response must
+//! pass: `data` present, no `errors`, and the expected shape (50 members, 20 organizations,
+//! the pending count seeded, ...).
+
+use serde_json::{Value, json};
+
+use super::seed::{AUDIT_FILTER, PENDING_FOR_OWNER, SMALL_ORGS_JOINED, Seeded};
+
+/// One request and what its response must hold.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub(crate) query: String,
+    pub(crate) variables: Value,
+    pub(crate) checks: Vec<Check>,
+}
+
+/// A JSON pointer into the response that must hold an array of `len` items, or `equal` a
+/// value, or at least be present and not null.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub(crate) pointer: String,
+    pub(crate) len: Option<usize>,
+    pub(crate) equal: Option<Value>,
+}
+
+/// A named scenario: its requests are sent round robin (one, except for the mix).
+#[derive(Debug, Clone)]
+pub(crate) struct Scenario {
+    pub(crate) name: &'static str,
+    pub(crate) requests: Vec<Request>,
+}
+
+fn check_len(pointer: &str, len: usize) -> Check {
+    Check {
+        pointer: pointer.to_owned(),
+        len: Some(len),
+        equal: None,
+    }
+}
+
+fn check_equal(pointer: &str, value: Value) -> Check {
+    Check {
+        pointer: pointer.to_owned(),
+        len: None,
+        equal: Some(value),
+    }
+}
+
+const MEMBERS_PAGE: &str = "query($id: ID) { organization(id: $id) { members(first: 50) { nodes { role user { email } } } } }";
+const MEMBERS_AFTER: &str = "query($id: ID, $after: String) { organization(id: $id) { members(first: 50, after: $after) { nodes { role user { email } } } } }";
+const MEMBERS_BY_ROLE: &str = "query($id: ID) { organization(id: $id) { members(first: 50, role: ADMIN) { nodes { role user { email } } } } }";
+const MEMBERS_NODES: &str = "/data/organization/members/nodes";
+
+/// Every scenario, the mix (all the others round robin) last.
+pub(crate) fn all(seeded: &Seeded, members: usize) -> Vec<Scenario> {
+    let id = seeded.organization.to_string();
+    let single = |name, query: &str, variables, checks| Scenario {
+        name,
+        requests: vec![Request {
+            query: query.to_owned(),
+            variables,
+            checks,
+        }],
+    };
+    let mut scenarios = vec![
+        single(
+            "point lookup",
+            "query($id: ID) { organization(id: $id) { viewerRole } }",
+            json!({ "id": id }),
+            vec![check_equal("/data/organization/viewerRole", json!("OWNER"))],
+        ),
+        single(
+            "members page first",
+            MEMBERS_PAGE,
+            json!({ "id": id }),
+            vec![check_len(MEMBERS_NODES, 50)],
+        ),
+        single(
+            "members page at 90%",
+            MEMBERS_AFTER,
+            json!({ "id": id, "after": seeded.deep_cursor.to_string() }),
+            vec![check_len(MEMBERS_NODES, 50.min(members / 10))],
+        ),
+        single(
+            "members by role",
+            MEMBERS_BY_ROLE,
+            json!({ "id": id }),
+            vec![check_len(MEMBERS_NODES, 50.min(seeded.admins))],
+        ),
+        single(
+            "my organizations",
+            "{ viewer { organizations(first: 20) { nodes { id name viewerRole } } } }",
+            json!({}),
+            vec![check_len(
+                "/data/viewer/organizations/nodes",
+                20.min(SMALL_ORGS_JOINED + 2),
+            )],
+        ),
+        single(
+            "pending invitations",
+            "{ viewer { pendingInvitationCount } }",
+            json!({}),
+            vec![check_equal(
+                "/data/viewer/pendingInvitationCount",
+                json!(PENDING_FOR_OWNER),
+            )],
+        ),
+        single(
+            "audit page filtered",
+            "query($id: ID, $action: String) { organization(id: $id) { auditLog(first: 50, filter: { action: $action }) { nodes { id action occurredAt } } } }",
+            json!({ "id": id, "action": AUDIT_FILTER }),
+            vec![check_len("/data/organization/auditLog/nodes", 50)],
+        ),
+    ];
+    let mix = Scenario {
+        name: "mix",
+        requests: scenarios
+            .iter()
+            .flat_map(|scenario| scenario.requests.clone())
+            .collect(),
+    };
+    scenarios.push(mix);
+    scenarios
+}
+
+/// Why `body` is not a good answer, if it is not.
+pub(crate) fn validate(body: &Value, checks: &[Check]) -> Result<(), String> {
+    if let Some(errors) = body.get("errors").filter(|errors| !errors.is_null()) {
+        return Err(format!("errors: {errors}"));
+    }
+    if body.get("data").is_none_or(Value::is_null) {
+        return Err(format!("no data: {body}"));
+    }
+    for check in checks {
+        let found = body
+            .pointer(&check.pointer)
+            .filter(|value| !value.is_null())
+            .ok_or_else(|| format!("{} is missing", check.pointer))?;
+        if let Some(len) = check.len {
+            let got = found.as_array().map_or(0, Vec::len);
+            if got != len {
+                return Err(format!("{} has {got} items, not {len}", check.pointer));
+            }
+        }
+        if let Some(equal) = &check.equal
+            && found != equal
+        {
+            return Err(format!("{} is {found}, not {equal}", check.pointer));
+        }
+    }
+    Ok(())
+}
+
+/// The request as the load generator gets it (JSON on its stdin).
+pub(crate) fn to_json(request: &Request) -> Value {
+    json!({
+        "query": request.query,
+        "variables": request.variables,
+        "checks": request.checks.iter().map(|check| json!({
+            "pointer": check.pointer,
+            "len": check.len,
+            "equal": check.equal,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The request back from `to_json`.
+pub(crate) fn from_json(value: &Value) -> Option<Request> {
+    let checks = value["checks"]
+        .as_array()?
+        .iter()
+        .map(|check| {
+            Some(Check {
+                pointer: check["pointer"].as_str()?.to_owned(),
+                len: check["len"]
+                    .as_u64()
+                    .and_then(|len| usize::try_from(len).ok()),
+                equal: Some(check["equal"].clone()).filter(|value| !value.is_null()),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Request {
+        query: value["query"].as_str()?.to_owned(),
+        variables: value["variables"].clone(),
+        checks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_passes_only_with_data_no_errors_and_the_expected_shape() {
+        let checks = vec![
+            check_len("/data/o/nodes", 2),
+            check_equal("/data/o/role", json!("OWNER")),
+        ];
+        let good = json!({ "data": { "o": { "nodes": [1, 2], "role": "OWNER" } } });
+        assert_eq!(validate(&good, &checks), Ok(()));
+        let short = json!({ "data": { "o": { "nodes": [1], "role": "OWNER" } } });
+        assert!(validate(&short, &checks).unwrap_err().contains("1 items"));
+        let wrong = json!({ "data": { "o": { "nodes": [1, 2], "role": "ADMIN" } } });
+        assert!(validate(&wrong, &checks).is_err());
+        let error = json!({ "data": null, "errors": [{ "message": "no" }] });
+        assert!(validate(&error, &checks).unwrap_err().starts_with("errors"));
+        let partial =
+            json!({ "data": { "o": { "nodes": [1, 2], "role": "OWNER" } }, "errors": [{}] });
+        assert!(validate(&partial, &checks).is_err());
+        assert!(validate(&json!({ "data": { "o": null } }), &checks).is_err());
+        assert!(validate(&json!({}), &[]).is_err());
+        let request = Request {
+            query: "{ a }".to_owned(),
+            variables: json!({ "id": "x" }),
+            checks: checks.clone(),
+        };
+        let back = from_json(&to_json(&request)).unwrap();
+        assert_eq!(back.query, request.query);
+        assert_eq!(back.variables, request.variables);
+        assert_eq!(validate(&good, &back.checks), Ok(()));
+        assert!(validate(&wrong, &back.checks).is_err());
+    }
+}
