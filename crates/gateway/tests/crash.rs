@@ -6,17 +6,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod process;
+
+use process::{gql, session, start};
 
 type Seen = Arc<Mutex<Vec<String>>>;
+
+/// Sends to the local receiver, often, with short leases.
+const SENDING: &[(&str, &str)] = &[
+    ("ROSTER_WEBHOOKS_ALLOW_PRIVATE", "1"),
+    ("ROSTER_DELIVERY_POLL_MS", "50"),
+    ("ROSTER_DELIVERY_LEASE_MS", "1500"),
+];
 
 async fn receive(State(seen): State<Seen>, headers: HeaderMap, _body: Bytes) -> &'static str {
     // Slow enough that the burst is still going out when the process is killed.
@@ -25,58 +34,6 @@ async fn receive(State(seen): State<Seen>, headers: HeaderMap, _body: Bytes) -> 
         seen.lock().unwrap().push(id.to_owned());
     }
     "ok"
-}
-
-/// Starts `roster` and returns it with its address (read from its JSON log).
-fn start(database_url: &str, mailbox: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .env_clear()
-        .env("ROSTER_LISTEN_ADDR", "127.0.0.1:0")
-        .env("ROSTER_DATABASE_URL", database_url)
-        .env("ROSTER_DEV_MAILBOX_DIR", mailbox)
-        .env("ROSTER_WEBHOOKS_ALLOW_PRIVATE", "1")
-        .env("ROSTER_DELIVERY_POLL_MS", "50")
-        .env("ROSTER_DELIVERY_LEASE_MS", "1500")
-        .env("ROSTER_LOG", "info")
-        .env("ROSTER_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let Ok(entry) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            if entry["fields"]["message"] == "roster listening" {
-                let _ = addr_tx.send(entry["fields"]["addr"].as_str().unwrap_or("").to_owned());
-            }
-        }
-    });
-    let addr = addr_rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("roster starts and logs its address");
-    (child, format!("http://{addr}/graphql"))
-}
-
-async fn gql(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    query: &str,
-    variables: Value,
-) -> Value {
-    http.post(url)
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,16 +48,8 @@ async fn a_process_killed_mid_burst_loses_no_webhook_after_restart() {
         .with_state(Arc::clone(&seen));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let (mut first, url) = start(&db.url, mailbox.path());
-    // A session, as `cargo xtask token` makes one, on the database the process uses.
-    let mut config = roster_service::Config::default();
-    config.database.url = db.url.clone().into();
-    config.mail.dev_mailbox_dir = mailbox.path().to_owned();
-    let roster = roster_gateway::build_service(&config, Arc::new(roster_service::SystemClock))
-        .await
-        .unwrap();
-    let signed_in = roster.issue_dev_token("crash@example.com").await.unwrap();
-    let token = signed_in.token.expose().to_owned();
+    let (mut first, url) = start(&db.url, mailbox.path(), SENDING);
+    let token = session(&db.url, mailbox.path(), "crash@example.com").await;
     let http = reqwest::Client::new();
     let body = gql(
         &http,
@@ -159,7 +108,7 @@ async fn a_process_killed_mid_burst_loses_no_webhook_after_restart() {
     let before_restart = seen.lock().unwrap().len();
     assert!(before_restart < 200, "the burst was over before the kill");
 
-    let (mut second, _) = start(&db.url, mailbox.path());
+    let (mut second, _) = start(&db.url, mailbox.path(), SENDING);
     let started = Instant::now();
     loop {
         let received: HashSet<String> = seen.lock().unwrap().iter().cloned().collect();
