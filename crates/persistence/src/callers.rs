@@ -49,24 +49,24 @@ pub async fn session_with_organization<C: ConnectionTrait>(
     key: OrganizationKey<'_>,
 ) -> RepoResult<Option<SessionCaller>> {
     let (organization_match, key_value) = match key {
-        OrganizationKey::Id(id) => ("o.id = $3", Value::from(id)),
-        OrganizationKey::Slug(slug) => ("o.slug = $3", Value::from(slug.to_owned())),
+        OrganizationKey::Id(id) => ("o.id = $1", Value::from(id)),
+        OrganizationKey::Slug(slug) => ("o.slug = $1", Value::from(slug.to_owned())),
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN organizations o ON {organization_match} \
          LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2"
+         WHERE s.token_hash = $2 AND s.expires_at > $3"
     );
     let backend = db.get_database_backend();
     let statement = Statement::from_sql_and_values(
         backend,
         numbered(backend, &sql),
         [
+            key_value,
             Value::from(hash.as_str().to_owned()),
             Value::from(now),
-            key_value,
         ],
     );
     let Some(row) = db.query_one_raw(statement).await? else {
@@ -90,10 +90,39 @@ pub async fn session_with_organization<C: ConnectionTrait>(
     }))
 }
 
-/// The statement's `$n` placeholders as the backend writes them (`?n` on SQLite).
+/// The statement's `$n` placeholders as the backend writes them: `?` on SQLite, in order
+/// (each `$n` here appears once and in order, so position alone binds it; `?n` would bind
+/// too, but sea-orm's statement printing, which the `roster_sql` log uses, knows only `?`).
 fn numbered(backend: DatabaseBackend, sql: &str) -> String {
     match backend {
-        DatabaseBackend::Sqlite => sql.replace('$', "?"),
+        DatabaseBackend::Sqlite => {
+            let mut out = String::with_capacity(sql.len());
+            let mut chars = sql.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' {
+                    out.push('?');
+                    while chars.next_if(char::is_ascii_digit).is_some() {}
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
         _ => sql.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_gets_plain_placeholders_in_order() {
+        let sql = "a = $1 AND b > $2 OR c = $10";
+        assert_eq!(
+            numbered(DatabaseBackend::Sqlite, sql),
+            "a = ? AND b > ? OR c = ?"
+        );
+        assert_eq!(numbered(DatabaseBackend::Postgres, sql), sql);
     }
 }
