@@ -169,17 +169,7 @@ pub(crate) async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<roster_service::Principal>, Response> {
-    authenticate_token(state, headers, bearer(headers)).await
-}
-
-/// Like `authenticate`, for a token taken from somewhere else too (the session cookie of
-/// a same-origin JSON POST to `/graphql`).
-pub(crate) async fn authenticate_token(
-    state: &AppState,
-    headers: &HeaderMap,
-    token: Option<&str>,
-) -> Result<Option<roster_service::Principal>, Response> {
-    let Some(token) = token else {
+    let Some(token) = bearer(headers) else {
         return Ok(None);
     };
     state.roster.authenticate(token).await.map_err(|err| {

@@ -16,7 +16,7 @@ use serde_json::json;
 
 mod process;
 
-use process::{gql, session, start};
+use process::{create_organization, gql, session, start};
 
 type Seen = Arc<Mutex<Vec<String>>>;
 
@@ -51,18 +51,7 @@ async fn a_process_killed_mid_burst_loses_no_webhook_after_restart() {
     let (mut first, url) = start(&db.url, mailbox.path(), SENDING);
     let token = session(&db.url, mailbox.path(), "crash@example.com").await;
     let http = reqwest::Client::new();
-    let body = gql(
-        &http,
-        &url,
-        &token,
-        "mutation { createOrganization(name: \"Crash\") { id } }",
-        json!({}),
-    )
-    .await;
-    let org = body["data"]["createOrganization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = create_organization(&http, &url, &token, "Crash").await;
     let body = gql(
         &http,
         &url,

@@ -9,7 +9,7 @@
 
 mod process;
 
-use process::{gql, session, start};
+use process::{create_organization, gql, session, start};
 use serde_json::{Value, json};
 
 const QUIET: &[(&str, &str)] = &[
@@ -51,18 +51,7 @@ async fn hot_requests_cost_one_and_two_statements() {
     let (mut child, url) = start(&db.url, mailbox.path(), QUIET);
     let token = session(&db.url, mailbox.path(), "counted@example.com").await;
     let http = reqwest::Client::new();
-    let body = gql(
-        &http,
-        &url,
-        &token,
-        "mutation { createOrganization(name: \"Counted\") { id } }",
-        json!({}),
-    )
-    .await;
-    let org = body["data"]["createOrganization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = create_organization(&http, &url, &token, "Counted").await;
 
     let (point, body) = statements(
         &http,

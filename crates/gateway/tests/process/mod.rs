@@ -78,3 +78,24 @@ pub(crate) async fn gql(
         .await
         .unwrap()
 }
+
+/// A team organization named `name`, created by `token`'s user; its id.
+pub(crate) async fn create_organization(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    name: &str,
+) -> String {
+    let body = gql(
+        http,
+        url,
+        token,
+        "mutation($name: String!) { createOrganization(name: $name) { id } }",
+        json!({ "name": name }),
+    )
+    .await;
+    body["data"]["createOrganization"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
