@@ -2,18 +2,21 @@
 //! in one statement (session, user, organization and membership joined), so a point
 //! lookup such as `organization(id){ viewerRole }` costs a single round trip.
 //!
-//! Hand-written SQL: the ORM would need one statement per entity here. The rows are still
-//! decoded by the entities (`FromQueryResult` with a column prefix), so types read the same
-//! on SQLite and PostgreSQL as everywhere else.
+//! Hand-written SQL: the ORM would need one statement per entity here. The row is decoded
+//! by position into the entities' models (`positional`), so types read the same on SQLite
+//! and PostgreSQL as everywhere else.
+
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use roster_domain::{OrganizationView, TokenHash, User};
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
 use crate::entity::{memberships, organizations, users};
 use crate::error::RepoResult;
 use crate::organizations::OrganizationKey;
+use crate::positional::{Columns, Positional, select_list};
 
 /// A session's caller and, when they are a member of it, the organization asked about.
 #[derive(Debug, Clone)]
@@ -25,17 +28,16 @@ pub struct SessionCaller {
     pub view: Option<OrganizationView>,
 }
 
-/// Columns of the join, each aliased with its table's prefix for `FromQueryResult`.
-const COLUMNS: &str = "s.id AS s_id, \
-     u.id AS u_id, u.email AS u_email, u.display_name AS u_display_name, \
-     u.personal_organization_id AS u_personal_organization_id, \
-     u.active_organization_id AS u_active_organization_id, u.created_at AS u_created_at, \
-     o.id AS o_id, o.slug AS o_slug, o.name AS o_name, o.kind AS o_kind, \
-     o.plan_id AS o_plan_id, o.audit_retention_days AS o_audit_retention_days, \
-     o.member_count AS o_member_count, o.billing_email AS o_billing_email, \
-     o.settings AS o_settings, o.created_at AS o_created_at, o.updated_at AS o_updated_at, \
-     m.id AS m_id, m.organization_id AS m_organization_id, m.user_id AS m_user_id, \
-     m.role AS m_role, m.created_at AS m_created_at";
+/// The join's columns: the session id, then user, organization and membership, each in
+/// its entity's declared order (`positional`).
+static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "s.id, {}, {}, {}",
+        select_list::<users::Entity>("u"),
+        select_list::<organizations::Entity>("o"),
+        select_list::<memberships::Entity>("m"),
+    )
+});
 
 /// The unexpired session whose token hashes to `hash`, its user, and the organization
 /// `key` as that user sees it, in one statement.
@@ -53,11 +55,12 @@ pub async fn session_with_organization<C: ConnectionTrait>(
         OrganizationKey::Slug(slug) => ("o.slug = $1", Value::from(slug.to_owned())),
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM sessions s \
+        "SELECT {columns} FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN organizations o ON {organization_match} \
          LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id \
-         WHERE s.token_hash = $2 AND s.expires_at > $3"
+         WHERE s.token_hash = $2 AND s.expires_at > $3",
+        columns = *COLUMNS,
     );
     let backend = db.get_database_backend();
     let statement = Statement::from_sql_and_values(
@@ -72,10 +75,11 @@ pub async fn session_with_organization<C: ConnectionTrait>(
     let Some(row) = db.query_one_raw(statement).await? else {
         return Ok(None);
     };
-    let session_id: Uuid = row.try_get("", "s_id")?;
-    let user = crate::users::to_domain(users::Model::from_query_result(&row, "u_")?);
-    let membership = memberships::Model::from_query_result_optional(&row, "m_")?;
-    let organization = organizations::Model::from_query_result_optional(&row, "o_")?;
+    let mut columns = Columns::new(&row);
+    let session_id: Uuid = columns.take()?;
+    let user = crate::users::to_domain(users::Model::read(&mut columns)?);
+    let organization = organizations::Model::read_optional(&mut columns)?;
+    let membership = memberships::Model::read_optional(&mut columns)?;
     let view = match (membership, organization) {
         (Some(membership), Some(organization)) => Some(OrganizationView {
             membership: crate::memberships::to_domain(membership)?,

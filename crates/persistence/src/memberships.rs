@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::entity::{memberships, organizations, users};
 use crate::error::{RepoError, RepoResult};
+use crate::positional::{Columns, Positional};
 
 pub(crate) fn to_domain(model: memberships::Model) -> RepoResult<Membership> {
     let role = Role::parse(&model.role).map_err(|err| {
@@ -159,18 +160,24 @@ pub async fn page<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<Member>> {
-    let rows = page_query(organization_id, filter, after, limit)
-        .all(db)
-        .await?;
-    rows.into_iter()
-        .filter_map(|(membership, user)| user.map(|user| (membership, user)))
-        .map(|(membership, user)| {
-            Ok(Member {
+    use sea_orm::QueryTrait;
+    // The statement selects the membership's columns, then the user's (`select_also`),
+    // each in declared order: decoded by position (`positional`), not by name.
+    let statement =
+        page_query(organization_id, filter, after, limit).build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    let mut members = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut columns = Columns::new(row);
+        let membership = memberships::Model::read(&mut columns)?;
+        if let Some(user) = users::Model::read_optional(&mut columns)? {
+            members.push(Member {
                 membership: to_domain(membership)?,
                 user: crate::users::to_domain(user),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(members)
 }
 
 /// How many members match `filter` (only run when a client selects `totalCount` on a
