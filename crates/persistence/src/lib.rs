@@ -5,6 +5,7 @@
 //! This crate must not know about mail, HTTP or GraphQL.
 
 mod entity;
+mod positional;
 
 pub mod api_keys;
 pub mod audit;
@@ -30,6 +31,8 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 pub mod weekly_summaries;
 
-pub use db::{begin_write, connect, lock_key, migrate, migrations_pending, sql_statements};
+pub use db::{
+    begin_write, connect, lock_key, migrate, migrations_pending, pool_options, sql_statements,
+};
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

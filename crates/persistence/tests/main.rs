@@ -16,6 +16,7 @@ mod logos;
 mod members;
 mod notices;
 mod outbox;
+mod pool;
 mod signing_keys;
 mod usage;
 mod webhooks;

@@ -14,6 +14,13 @@ pub struct Db {
     _test_db: TestDb,
 }
 
+impl Db {
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self._test_db.url
+    }
+}
+
 /// A fresh database with the schema from the migrations.
 pub async fn migrated() -> Db {
     let test_db = TestDb::new().await.unwrap();
