@@ -2,6 +2,7 @@
 //! Resolvers are thin: parse arguments, take the actor from the request, call one use
 //! case, map the result.
 
+mod documents;
 pub mod error;
 mod invitation_types;
 mod limits;
@@ -23,6 +24,7 @@ mod webhooks;
 use async_graphql::{Context, EmptySubscription, Schema};
 use roster_service::{Actor, Principal, RequestContext, Roster};
 
+pub use documents::Documents;
 pub use error::code_of;
 pub use limits::{count_aliases, depth};
 pub(crate) use logo::{LogoEtags, logo_url};

@@ -17,9 +17,7 @@ use serde::Deserialize;
 use super::{json_error, request_context, request_id};
 use crate::app::AppState;
 use crate::graphql::error::bad_argument;
-use crate::graphql::{
-    LogoEtags, RequestScope, count_aliases, depth, nul_in_document, nul_in_variables,
-};
+use crate::graphql::{LogoEtags, RequestScope, nul_in_variables};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -154,31 +152,25 @@ async fn execute(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON));
 
-    // Checks that need the parsed document. The request keeps the parsed document, so the
-    // executor does not parse it again; one that does not parse is left to the executor,
-    // which reports it in the standard shape.
+    // Checks that need the parsed document, which the request then keeps, so the executor
+    // does not parse it again (both come from the process's cache for a query seen
+    // before). One that does not parse is left to the executor, which reports it in the
+    // standard shape.
     let operation_name = request.operation_name.clone();
     let mut nul_argument = nul_in_variables(&request.variables);
-    // A NUL in a literal can only come from a `\u` escape (or a raw NUL) in the query text:
-    // only then is the document walked, so ordinary requests skip it.
-    let may_hold_nul = request.query.contains("\\u") || request.query.contains('\0');
-    if let Ok(document) = request.parsed_query() {
-        if may_hold_nul {
-            nul_argument = nul_argument.or_else(|| nul_in_document(document));
-        }
-        let aliases = count_aliases(document);
-        if aliases > state.config.limits.query_aliases {
+    if let Some(checked) = state.documents.get(&request.query) {
+        nul_argument = nul_argument.or_else(|| checked.nul_argument.clone());
+        if checked.aliases > state.config.limits.query_aliases {
             return json_error(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
                 &format!(
-                    "the query uses {aliases} aliases; at most {} are allowed",
-                    state.config.limits.query_aliases
+                    "the query uses {} aliases; at most {} are allowed",
+                    checked.aliases, state.config.limits.query_aliases
                 ),
             );
         }
-        let depth = depth(document, state.config.limits.query_depth);
-        if depth > state.config.limits.query_depth {
+        if checked.depth > state.config.limits.query_depth {
             return json_error(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
@@ -188,7 +180,7 @@ async fn execute(
                 ),
             );
         }
-        if !allow_mutation && is_mutation(document, operation_name.as_deref()) {
+        if !allow_mutation && is_mutation(&checked.document, operation_name.as_deref()) {
             let mut response = json_error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "BAD_USER_INPUT",
@@ -199,6 +191,7 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
+        request.set_parsed_query(checked.document.clone());
     }
 
     // No field takes text holding NUL (PostgreSQL cannot store or compare it), so such a
