@@ -77,6 +77,10 @@ pub(crate) enum Command {
         /// Use the release binaries as they are instead of building them first.
         #[arg(long)]
         no_build: bool,
+        /// Measure only the scenarios whose name contains this text (e.g. `members page`),
+        /// to profile one of them.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// The bench's load generator (a JSON spec on stdin, a JSON report on stdout).
     #[command(hide = true)]

@@ -48,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             backend,
             no_build,
+            only,
         } => {
             bench::run(bench::BenchArgs {
                 members,
@@ -57,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
                 backends: backend,
                 admin_url: database_url.unwrap_or_else(|| bench::DEFAULT_ADMIN_URL.to_owned()),
                 no_build,
+                only,
             })
             .await
         }

@@ -28,9 +28,15 @@ pub struct AppState {
     pub schema: RosterSchema,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// Parsed GraphQL documents by query text.
+    pub documents: Arc<graphql::Documents>,
     /// Keys CSRF tokens of the HTML forms.
     pub secret_key: Arc<SecretString>,
 }
+
+/// The database pool settings `roster` connects with, for tools that must measure the
+/// driver as the server runs it (`cargo xtask bench`'s ceiling).
+pub use roster_persistence::pool_options as database_pool_options;
 
 /// A running server: its address, and the way to stop it.
 pub struct Running {
@@ -189,6 +195,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
 
     let state = AppState {
         schema: graphql::build_schema(roster.clone(), &config),
+        documents: Arc::new(graphql::Documents::new(config.limits.query_depth)),
         roster: roster.clone(),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),

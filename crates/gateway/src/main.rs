@@ -8,6 +8,12 @@ use roster_gateway::Config;
 use roster_service::SystemClock;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of glibc's malloc: a request allocates and frees many small values
+/// (rows, GraphQL values, futures), and glibc's malloc and free were a fifth of the server's
+/// CPU on a members page (`perf` under `cargo xtask bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     match roster_cli::parse() {
         roster_cli::Invocation::Serve => serve(),

@@ -13,24 +13,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
-/// Opens the replay pool: `size` connections, SQLite set up as Roster sets it up.
+/// Opens the replay pool: `size` connections, set up as Roster sets up its own.
 pub(crate) async fn connect(url: &str, size: u32) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .min_connections(size)
-        .max_connections(size)
-        .map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .foreign_keys(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-                .statement_cache_capacity(256)
-        });
+    let mut options = roster_gateway::app::database_pool_options(url, size);
+    options.min_connections(size);
     Ok(sea_orm::Database::connect(options).await?)
 }
 

@@ -10,6 +10,7 @@ mod load;
 mod scenarios;
 mod seed;
 mod server;
+mod verify;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,8 @@ pub(crate) struct BenchArgs {
     /// PostgreSQL admin URL: a fresh database is created (and dropped) beside it.
     pub(crate) admin_url: String,
     pub(crate) no_build: bool,
+    /// Only the scenarios whose name contains this.
+    pub(crate) only: Option<String>,
 }
 
 /// The default PostgreSQL admin connection.
@@ -83,6 +86,7 @@ pub(crate) async fn run(args: BenchArgs) -> anyhow::Result<()> {
             .args(["--concurrency", &args.concurrency.to_string()])
             .args(["--backend", backend_name(args.backends)])
             .args(["--database-url", &args.admin_url])
+            .args(args.only.iter().flat_map(|only| ["--only", only.as_str()]))
             .status()
             .context("cannot start the release xtask")?;
         if !status.success() {
@@ -111,8 +115,8 @@ pub(crate) async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "sqlite://{}?mode=rwc",
             folder.path().join("bench.db").display()
         );
-        let rows = run_on(&args, &release, &url, folder.path()).await?;
-        print_table("SQLite", &rows);
+        let measured = run_on(&args, &release, &url, folder.path()).await?;
+        print_table("SQLite", &measured);
     }
     if matches!(args.backends, Backends::Postgres | Backends::Both) {
         let folder = tempfile::tempdir()?;
@@ -134,13 +138,20 @@ pub(crate) async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One backend's numbers.
+struct Measured {
+    rows: Vec<Row>,
+    /// Organization tokens verified per second by README's `jsonwebtoken` example.
+    verifications: f64,
+}
+
 /// Seeds `url`, captures each scenario's statements, measures Roster, then the ceiling.
 async fn run_on(
     args: &BenchArgs,
     release: &Path,
     url: &str,
     folder: &Path,
-) -> anyhow::Result<Vec<Row>> {
+) -> anyhow::Result<Measured> {
     let owner_email = "bench-owner@example.com";
     let (owner, token) = sign_in(url, folder, owner_email).await?;
     let db = sea_orm::Database::connect(url).await?;
@@ -154,7 +165,10 @@ async fn run_on(
         seed::SMALL_ORGS,
         started.elapsed().as_secs_f64()
     );
-    let scenarios = scenarios::all(&seeded, args.members);
+    let mut scenarios = scenarios::all(&seeded, args.members);
+    if let Some(only) = &args.only {
+        scenarios.retain(|scenario| scenario.name.contains(only.as_str()));
+    }
     let http = reqwest::Client::new();
     let graphql = |base: &str| format!("{base}/graphql");
 
@@ -226,6 +240,15 @@ async fn run_on(
         });
         eprintln!("measured {}", scenario.name);
     }
+    let verifications = verify::measure(
+        &http,
+        &server.base,
+        &token,
+        seeded.organization,
+        args.seconds.min(5.0),
+    )
+    .await
+    .context("verifying organization tokens")?;
     drop(server);
 
     let size = u32::try_from(args.concurrency)?;
@@ -243,7 +266,10 @@ async fn run_on(
         eprintln!("replayed {}", row.name);
     }
     db.close().await?;
-    Ok(rows)
+    Ok(Measured {
+        rows,
+        verifications,
+    })
 }
 
 /// Migrates `url` and signs the bench user in the way `cargo xtask token` does.
@@ -304,7 +330,8 @@ fn run_load(
     Ok(serde_json::from_slice(&output.stdout)?)
 }
 
-fn print_table(backend: &str, rows: &[Row]) {
+fn print_table(backend: &str, measured: &Measured) {
+    let rows = &measured.rows;
     println!("\n{backend}");
     println!(
         "| {:<20} | {:>8} | {:>7} | {:>7} | {:>10} | {:>7} | {:>13} | {:>7} | {:>8} |",
@@ -346,6 +373,10 @@ fn print_table(backend: &str, rows: &[Row]) {
             println!("first failure of {}: {why}", row.name);
         }
     }
+    println!(
+        "organization tokens verified by README's jsonwebtoken example, one thread: {:.0}/s",
+        measured.verifications
+    );
 }
 
 fn backend_name(backends: Backends) -> &'static str {
