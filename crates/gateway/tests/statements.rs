@@ -2,8 +2,8 @@
 //! its own `/metrics` (`roster_sql_statements_total`; a process of its own, so no other
 //! test's statements mix in, and no background work: the delivery and pruning loops are
 //! idled). A point lookup is one statement (session, user, membership and organization
-//! together), a members page two, and an organization token, once its key is cached, adds
-//! none. Runs on SQLite, or PostgreSQL when `ROSTER_TEST_DATABASE_URL` is set.
+//! together; or API key and organization), a members page two, and an organization token,
+//! once its key is cached, adds none. Runs on SQLite, or PostgreSQL when `ROSTER_TEST_DATABASE_URL` is set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -97,6 +97,42 @@ async fn hot_requests_cost_one_and_two_statements() {
         again, 1,
         "a cached key reads no row (first request: {first})"
     );
+    assert!(first <= 2, "{first}");
+
+    // An API key: key and its own organization in one statement, once its last use has
+    // been noted (at most once a minute, so the first request may write it).
+    let body = gql(
+        &http,
+        &url,
+        &token,
+        "mutation($o: ID!) { createProject(organizationId: $o, name: \"Counted\") { id } }",
+        json!({ "o": org }),
+    )
+    .await;
+    let project = body["data"]["createProject"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = gql(
+        &http,
+        &url,
+        &token,
+        "mutation($p: ID!) { createApiKey(projectId: $p, label: \"counted\") { secret } }",
+        json!({ "p": project }),
+    )
+    .await;
+    let secret = body["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let point = "query($id: ID!) { organization(id: $id) { viewerRole } }";
+    let (first, _) = statements(&http, &url, &secret, point, json!({ "id": org })).await;
+    let (again, body) = statements(&http, &url, &secret, point, json!({ "id": org })).await;
+    assert!(
+        body["data"]["organization"]["viewerRole"].is_string(),
+        "{body}"
+    );
+    assert_eq!(again, 1, "an API key's point lookup (first: {first})");
     assert!(first <= 2, "{first}");
 
     child.kill().unwrap();

@@ -28,7 +28,7 @@ pub struct NewApiKey<'a> {
     pub now: DateTime<Utc>,
 }
 
-fn to_domain(model: api_keys::Model) -> RepoResult<ApiKey> {
+pub(crate) fn to_domain(model: api_keys::Model) -> RepoResult<ApiKey> {
     let role = Role::parse(&model.role).map_err(|err| {
         RepoError::Db(sea_orm::DbErr::Custom(format!(
             "api key {}: {err}",

@@ -1,6 +1,7 @@
-//! The hot path: a signed-in caller and the organization the request asks about, resolved
-//! in one statement (session, user, organization and membership joined), so a point
-//! lookup such as `organization(id){ viewerRole }` costs a single round trip.
+//! The hot path: a caller and the organization the request asks about, resolved in one
+//! statement (session, user, organization and membership joined; or API key and its
+//! organization), so a point lookup such as `organization(id){ viewerRole }` costs a
+//! single round trip.
 //!
 //! Hand-written SQL: the ORM would need one statement per entity here. The row is decoded
 //! by position into the entities' models (`positional`), so types read the same on SQLite
@@ -9,11 +10,11 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use roster_domain::{OrganizationView, TokenHash, User};
+use roster_domain::{ApiKey, Organization, OrganizationView, TokenHash, User};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
-use crate::entity::{memberships, organizations, users};
+use crate::entity::{api_keys, memberships, organizations, users};
 use crate::error::RepoResult;
 use crate::organizations::OrganizationKey;
 use crate::positional::{Columns, Positional, select_list};
@@ -91,6 +92,63 @@ pub async fn session_with_organization<C: ConnectionTrait>(
         session_id,
         user,
         view,
+    }))
+}
+
+/// An API key's caller and, when the key belongs to it, the organization asked about.
+#[derive(Debug, Clone)]
+pub struct KeyCaller {
+    pub key: ApiKey,
+    /// `None` when the organization does not exist or is not the key's own (the two must
+    /// look the same to callers).
+    pub organization: Option<Organization>,
+}
+
+static KEY_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}, {}",
+        select_list::<api_keys::Entity>("k"),
+        select_list::<organizations::Entity>("o"),
+    )
+});
+
+/// The API key whose secret hashes to `hash` and the organization `key` if it is the
+/// key's own, in one statement.
+///
+/// # Errors
+/// `RepoError::Db` on database failure.
+pub async fn api_key_with_organization<C: ConnectionTrait>(
+    db: &C,
+    hash: &TokenHash,
+    key: OrganizationKey<'_>,
+) -> RepoResult<Option<KeyCaller>> {
+    let (organization_match, key_value) = match key {
+        OrganizationKey::Id(id) => ("o.id = $1", Value::from(id)),
+        OrganizationKey::Slug(slug) => ("o.slug = $1", Value::from(slug.to_owned())),
+    };
+    let sql = format!(
+        "SELECT {columns} FROM api_keys k \
+         LEFT JOIN organizations o ON {organization_match} AND o.id = k.organization_id \
+         WHERE k.secret_hash = $2",
+        columns = *KEY_COLUMNS,
+    );
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(
+        backend,
+        numbered(backend, &sql),
+        [key_value, Value::from(hash.as_str().to_owned())],
+    );
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    let mut columns = Columns::new(&row);
+    let api_key = crate::api_keys::to_domain(api_keys::Model::read(&mut columns)?)?;
+    let organization = organizations::Model::read_optional(&mut columns)?
+        .map(crate::organizations::to_domain)
+        .transpose()?;
+    Ok(Some(KeyCaller {
+        key: api_key,
+        organization,
     }))
 }
 

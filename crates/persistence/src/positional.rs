@@ -9,7 +9,7 @@
 use sea_orm::{DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, TryGetable};
 use uuid::Uuid;
 
-use crate::entity::{memberships, organizations, users};
+use crate::entity::{api_keys, memberships, organizations, users};
 
 /// A cursor over one row's columns.
 pub(crate) struct Columns<'r> {
@@ -115,6 +115,26 @@ impl Positional for organizations::Model {
     }
 }
 
+impl Positional for api_keys::Model {
+    type Entity = api_keys::Entity;
+
+    fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(api_keys::Model {
+            id: columns.take()?,
+            project_id: columns.take()?,
+            organization_id: columns.take()?,
+            label: columns.take()?,
+            role: columns.take()?,
+            secret_hash: columns.take()?,
+            last4: columns.take()?,
+            created_by_user_id: columns.take()?,
+            created_at: columns.take()?,
+            updated_at: columns.take()?,
+            last_used_at: columns.take()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +156,11 @@ mod tests {
             select_list::<organizations::Entity>("o"),
             "o.id, o.slug, o.name, o.kind, o.plan_id, o.audit_retention_days, \
              o.member_count, o.billing_email, o.settings, o.created_at, o.updated_at"
+        );
+        assert_eq!(
+            select_list::<api_keys::Entity>("k"),
+            "k.id, k.project_id, k.organization_id, k.label, k.role, k.secret_hash, k.last4, \
+             k.created_by_user_id, k.created_at, k.updated_at, k.last_used_at"
         );
     }
 }

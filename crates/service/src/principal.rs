@@ -5,7 +5,8 @@
 //! read: its organization answers with the `VIEWER` role, so every role-gated command
 //! refuses it, and person-only commands refuse it like a key.
 
-use roster_domain::{Action, ApiKey, Membership, OrganizationView, Role, TokenHash};
+use roster_domain::project::API_KEY_PREFIX;
+use roster_domain::{Action, ApiKey, Membership, Organization, OrganizationView, Role, TokenHash};
 use roster_persistence::organizations::OrganizationKey;
 use roster_persistence::{callers, organizations};
 use sea_orm::ConnectionTrait;
@@ -55,6 +56,21 @@ impl Principal {
     }
 }
 
+/// An API key's own organization as the key sees it: a virtual membership, whose id is the
+/// key's, with the key's role.
+fn key_view(api_key: &ApiKey, organization: Organization) -> OrganizationView {
+    OrganizationView {
+        organization,
+        membership: Membership {
+            id: api_key.id,
+            organization_id: api_key.organization_id,
+            user_id: Uuid::nil(),
+            role: api_key.role,
+            joined_at: api_key.created_at,
+        },
+    }
+}
+
 /// Checks that `role` may perform `action` (the action -> minimum-role table in
 /// `roster_domain::Action::min_role`), or `FORBIDDEN` naming the role needed. Every use case
 /// asks through here.
@@ -97,6 +113,18 @@ impl Roster {
                 None => (None, None),
             });
         }
+        if bearer.starts_with(API_KEY_PREFIX) {
+            let Some(caller) =
+                callers::api_key_with_organization(&self.db, &TokenHash::of(bearer), key).await?
+            else {
+                return Ok((None, None));
+            };
+            self.note_key_used(&caller.key).await?;
+            let view = caller
+                .organization
+                .map(|organization| key_view(&caller.key, organization));
+            return Ok((Some(Principal::ApiKey(caller.key)), view));
+        }
         let Some(principal) = self.authenticate(bearer).await? else {
             return Ok((None, None));
         };
@@ -124,16 +152,7 @@ impl Roster {
                 if organization.id != api_key.organization_id {
                     return Ok(None);
                 }
-                Ok(Some(OrganizationView {
-                    organization,
-                    membership: Membership {
-                        id: api_key.id,
-                        organization_id: api_key.organization_id,
-                        user_id: Uuid::nil(),
-                        role: api_key.role,
-                        joined_at: api_key.created_at,
-                    },
-                }))
+                Ok(Some(key_view(api_key, organization)))
             }
             Principal::OrgToken(grant) => {
                 let Some(organization) = organizations::find(db, key).await? else {

@@ -151,13 +151,21 @@ impl Roster {
             else {
                 return Ok(None);
             };
-            let every = chrono::Duration::minutes(1);
-            if key.last_used_at.is_none_or(|used| now - used >= every) {
-                api_keys::touch(&self.db, key.id, now, every).await?;
-            }
+            self.note_key_used(&key).await?;
             return Ok(Some(Principal::ApiKey(key)));
         }
         self.authenticate_org_token(bearer).await
+    }
+
+    /// Writes the key's `last_used_at`, at most once a minute (so most requests write
+    /// nothing).
+    pub(crate) async fn note_key_used(&self, key: &roster_domain::ApiKey) -> Result<()> {
+        let now = self.clock.now();
+        let every = chrono::Duration::minutes(1);
+        if key.last_used_at.is_none_or(|used| now - used >= every) {
+            api_keys::touch(&self.db, key.id, now, every).await?;
+        }
+        Ok(())
     }
 
     /// Ends the caller's session; its token stops working at once.
