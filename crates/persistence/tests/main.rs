@@ -18,5 +18,6 @@ mod notices;
 mod outbox;
 mod pool;
 mod signing_keys;
+mod sqlite;
 mod usage;
 mod webhooks;

@@ -1,0 +1,36 @@
+//! The embedded SQLite is built without STAT4 (`.cargo/config.toml`): with it, after an
+//! `ANALYZE`, every statement comparing a bound value to an indexed column is compiled
+//! again whenever the values change, that is, on every request.
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+use crate::support::migrated;
+
+#[tokio::test]
+async fn the_bundled_sqlite_has_no_stat4() {
+    let db = migrated().await;
+    if db.conn.get_database_backend() != DatabaseBackend::Sqlite {
+        eprintln!("skipped: runs on the embedded SQLite");
+        return;
+    }
+    let rows = db
+        .conn
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA compile_options",
+        ))
+        .await
+        .unwrap();
+    let options: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    assert!(
+        options.iter().any(|option| option.starts_with("THREADSAFE")),
+        "not the compile options: {options:?}"
+    );
+    assert!(
+        !options.iter().any(|option| option == "ENABLE_STAT4"),
+        "SQLite was built with STAT4 (LIBSQLITE3_FLAGS unset?): {options:?}"
+    );
+}
