@@ -26,7 +26,9 @@ async fn the_bundled_sqlite_has_no_stat4() {
         .map(|row| row.try_get_by_index::<String>(0).unwrap())
         .collect();
     assert!(
-        options.iter().any(|option| option.starts_with("THREADSAFE")),
+        options
+            .iter()
+            .any(|option| option.starts_with("THREADSAFE")),
         "not the compile options: {options:?}"
     );
     assert!(

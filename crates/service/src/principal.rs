@@ -87,8 +87,9 @@ pub(crate) fn require(role: Role, action: Action) -> Result<()> {
 impl Roster {
     /// The caller behind `bearer` and the organization `key` as they see it, for a request
     /// whose first question is about one organization: for a session, one statement
-    /// resolves session, user, membership and organization together; other credentials
-    /// authenticate, then read the organization.
+    /// resolves session, user, membership and organization together; for an API key, key
+    /// and organization (plus, at most once a minute, noting the key's use); an
+    /// organization token is checked, then the organization read.
     ///
     /// # Errors
     /// `Internal` on database failure; an unknown or expired token is `(None, None)`.
