@@ -54,6 +54,19 @@ async fn a_query_deeper_than_the_limit_is_refused_before_it_runs() {
             .contains("levels")
     );
 
+    // Fragments that spread each other are refused, and the server lives on.
+    let cyclic = "{ ...A } fragment A on Query { ...B } fragment B on Query { viewer { id } ...A }";
+    let body = app.gql(Some(&owner.token), cyclic, json!({})).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "{ viewer { user { email } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["viewer"]["user"]["email"], "owner@example.com");
+
     // At the limit the query goes on to validation (this one names no real fields).
     let body = app.gql(Some(&owner.token), &nested(12), json!({})).await;
     let message = body["errors"][0]["message"].as_str().unwrap();

@@ -37,8 +37,13 @@ fn in_selection_set(set: &SelectionSet) -> usize {
 }
 
 /// How many fragment and field visits `depth` makes before it calls a document too deep
-/// (fragments that spread each other, or spread one another many times, end here).
+/// (fragments that spread one another many times end here).
 const DEPTH_VISITS: usize = 10_000;
+
+/// How deep `depth` recurses (fields, inline fragments and spreads nested in one another)
+/// before it calls a document too deep: fragments that spread each other end here, well
+/// before the stack of a request's thread does.
+const DEPTH_NESTING: usize = 64;
 
 /// The deepest nesting of fields in any operation of `document` (a root field is depth 1),
 /// not counting the introspection fields `__schema` and `__type`. Counting stops once past
@@ -50,75 +55,64 @@ pub fn depth(document: &ExecutableDocument, cap: usize) -> usize {
         .operations
         .iter()
         .map(|(_, operation)| {
-            deepest(
+            let mut walk = Walk {
                 document,
-                &operation.node.selection_set.node,
-                1,
                 cap,
-                &mut visits,
-            )
+                visits: &mut visits,
+            };
+            walk.deepest(&operation.node.selection_set.node, 1, 0)
         })
         .max()
         .unwrap_or(0)
 }
 
-/// The depth reached below `set`, whose fields sit at depth `level`.
-fn deepest(
-    document: &ExecutableDocument,
-    set: &SelectionSet,
-    level: usize,
+/// One walk of `depth` over a document.
+struct Walk<'a> {
+    document: &'a ExecutableDocument,
     cap: usize,
-    visits: &mut usize,
-) -> usize {
-    if set.items.is_empty() {
-        return level - 1;
-    }
-    if level > cap || *visits == 0 {
-        return cap + 1;
-    }
-    *visits -= 1;
-    let mut max = level - 1;
-    for selection in &set.items {
-        let reached = match &selection.node {
-            Selection::Field(field) => {
-                let name = field.node.name.node.as_str();
-                if level == 1 && (name == "__schema" || name == "__type") {
-                    continue;
-                }
-                deepest(
-                    document,
-                    &field.node.selection_set.node,
-                    level + 1,
-                    cap,
-                    visits,
-                )
-            }
-            Selection::InlineFragment(fragment) => deepest(
-                document,
-                &fragment.node.selection_set.node,
-                level,
-                cap,
-                visits,
-            ),
-            Selection::FragmentSpread(spread) => {
-                match document.fragments.get(&spread.node.fragment_name.node) {
-                    Some(fragment) => deepest(
-                        document,
-                        &fragment.node.selection_set.node,
-                        level,
-                        cap,
-                        visits,
-                    ),
-                    None => level - 1,
-                }
-            }
-        };
-        max = max.max(reached);
-        if max > cap {
-            break;
+    visits: &'a mut usize,
+}
+
+impl Walk<'_> {
+    /// The depth reached below `set`, whose fields sit at depth `level`, `nesting` calls
+    /// down from the operation.
+    fn deepest(&mut self, set: &SelectionSet, level: usize, nesting: usize) -> usize {
+        if set.items.is_empty() {
+            return level - 1;
         }
+        if level > self.cap || *self.visits == 0 || nesting >= DEPTH_NESTING {
+            return self.cap + 1;
+        }
+        *self.visits -= 1;
+        let mut max = level - 1;
+        for selection in &set.items {
+            let reached = match &selection.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    if level == 1 && (name == "__schema" || name == "__type") {
+                        continue;
+                    }
+                    self.deepest(&field.node.selection_set.node, level + 1, nesting + 1)
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.deepest(&fragment.node.selection_set.node, level, nesting + 1)
+                }
+                Selection::FragmentSpread(spread) => {
+                    match self.document.fragments.get(&spread.node.fragment_name.node) {
+                        Some(fragment) => {
+                            self.deepest(&fragment.node.selection_set.node, level, nesting + 1)
+                        }
+                        None => level - 1,
+                    }
+                }
+            };
+            max = max.max(reached);
+            if max > self.cap {
+                break;
+            }
+        }
+        max
     }
-    max
 }
 
 #[cfg(test)]
