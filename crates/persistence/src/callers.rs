@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use roster_domain::{ApiKey, Organization, OrganizationView, TokenHash, User};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
 use crate::entity::{api_keys, memberships, organizations, users};
@@ -51,10 +51,7 @@ pub async fn session_with_organization<C: ConnectionTrait>(
     now: DateTime<Utc>,
     key: OrganizationKey<'_>,
 ) -> RepoResult<Option<SessionCaller>> {
-    let (organization_match, key_value) = match key {
-        OrganizationKey::Id(id) => ("o.id = $1", Value::from(id)),
-        OrganizationKey::Slug(slug) => ("o.slug = $1", Value::from(slug.to_owned())),
-    };
+    let (organization_match, key_value) = organization_match(key);
     let sql = format!(
         "SELECT {columns} FROM sessions s \
          JOIN users u ON u.id = s.user_id \
@@ -63,17 +60,12 @@ pub async fn session_with_organization<C: ConnectionTrait>(
          WHERE s.token_hash = $2 AND s.expires_at > $3",
         columns = *COLUMNS,
     );
-    let backend = db.get_database_backend();
-    let statement = Statement::from_sql_and_values(
-        backend,
-        numbered(backend, &sql),
-        [
-            key_value,
-            Value::from(hash.as_str().to_owned()),
-            Value::from(now),
-        ],
-    );
-    let Some(row) = db.query_one_raw(statement).await? else {
+    let values = [
+        key_value,
+        Value::from(hash.as_str().to_owned()),
+        Value::from(now),
+    ];
+    let Some(row) = query_one(db, &sql, values).await? else {
         return Ok(None);
     };
     let mut columns = Columns::new(&row);
@@ -122,23 +114,15 @@ pub async fn api_key_with_organization<C: ConnectionTrait>(
     hash: &TokenHash,
     key: OrganizationKey<'_>,
 ) -> RepoResult<Option<KeyCaller>> {
-    let (organization_match, key_value) = match key {
-        OrganizationKey::Id(id) => ("o.id = $1", Value::from(id)),
-        OrganizationKey::Slug(slug) => ("o.slug = $1", Value::from(slug.to_owned())),
-    };
+    let (organization_match, key_value) = organization_match(key);
     let sql = format!(
         "SELECT {columns} FROM api_keys k \
          LEFT JOIN organizations o ON {organization_match} AND o.id = k.organization_id \
          WHERE k.secret_hash = $2",
         columns = *KEY_COLUMNS,
     );
-    let backend = db.get_database_backend();
-    let statement = Statement::from_sql_and_values(
-        backend,
-        numbered(backend, &sql),
-        [key_value, Value::from(hash.as_str().to_owned())],
-    );
-    let Some(row) = db.query_one_raw(statement).await? else {
+    let values = [key_value, Value::from(hash.as_str().to_owned())];
+    let Some(row) = query_one(db, &sql, values).await? else {
         return Ok(None);
     };
     let mut columns = Columns::new(&row);
@@ -150,6 +134,25 @@ pub async fn api_key_with_organization<C: ConnectionTrait>(
         key: api_key,
         organization,
     }))
+}
+
+/// The organization `key` names, as the condition on `o` for `$1` and its value.
+fn organization_match(key: OrganizationKey<'_>) -> (&'static str, Value) {
+    match key {
+        OrganizationKey::Id(id) => ("o.id = $1", Value::from(id)),
+        OrganizationKey::Slug(slug) => ("o.slug = $1", Value::from(slug.to_owned())),
+    }
+}
+
+/// The one row of `sql` (written with `$n` placeholders) bound to `values`, if any.
+async fn query_one<C: ConnectionTrait, const N: usize>(
+    db: &C,
+    sql: &str,
+    values: [Value; N],
+) -> RepoResult<Option<QueryResult>> {
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(backend, numbered(backend, sql), values);
+    Ok(db.query_one_raw(statement).await?)
 }
 
 /// The statement's `$n` placeholders as the backend writes them: `?` on SQLite, in order
