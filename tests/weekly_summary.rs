@@ -109,9 +109,11 @@ async fn the_summary_goes_once_per_week_across_runs_and_processes() {
     set_summary(&app, &owner, &org, true).await;
     set_summary(&app, &admin, &org, true).await;
     app.create_project(&owner, &org, "first").await;
+    // The second process's housekeeping job also runs the summaries once as it starts, so
+    // it may claim some of this week's: the outbox, not the runs' sum, holds them all.
+    let second = app.second_server().await;
     app.clock.advance(Duration::days(7));
 
-    let second = app.second_server().await;
     let run = || async {
         let (a, b, c) = tokio::join!(
             app.roster().send_weekly_summaries(),
@@ -120,7 +122,8 @@ async fn the_summary_goes_once_per_week_across_runs_and_processes() {
         );
         a.unwrap() + b.unwrap() + c.unwrap()
     };
-    assert_eq!(run().await, 2, "one per member");
+    let first_runs = run().await;
+    assert!(first_runs <= 2, "{first_runs} summaries for two members");
     assert_eq!(run().await, 0, "the week is done");
     for member in [&owner, &admin] {
         assert_eq!(summaries_queued(&app, &member.email).await, 1);
