@@ -27,6 +27,7 @@ mod m20261203_300002_create_weekly_summaries;
 mod m20261203_300003_create_sign_in_addresses;
 mod m20261203_400001_create_webhooks;
 mod m20261203_500001_create_signing_keys;
+mod m20261204_000001_cover_member_pages;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_300003_create_sign_in_addresses::Migration),
             Box::new(m20261203_400001_create_webhooks::Migration),
             Box::new(m20261203_500001_create_signing_keys::Migration),
+            Box::new(m20261204_000001_cover_member_pages::Migration),
         ]
     }
 }
