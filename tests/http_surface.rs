@@ -35,10 +35,25 @@ async fn only_json_bodies_are_accepted() {
             .status(),
         200
     );
-    let broken = post_raw(&app, "application/json", b"{not json".to_vec()).await;
-    assert_eq!(broken.status(), 400);
-    let body: serde_json::Value = broken.json().await.unwrap();
-    assert_eq!(code(&body), "BAD_USER_INPUT");
+    // Broken JSON and JSON of the wrong shape are told apart.
+    for (sent, says) in [
+        (&b"{not json"[..], "the body is not valid JSON"),
+        (&b"{\"query\": 5}"[..], "the body must be {\"query\""),
+        (&b"{\"variables\": {}}"[..], "the body must be {\"query\""),
+        (&b"\"{ __typename }\""[..], "the body must be {\"query\""),
+    ] {
+        let response = post_raw(&app, "application/json", sent.to_vec()).await;
+        assert_eq!(response.status(), 400, "{}", String::from_utf8_lossy(sent));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "BAD_USER_INPUT");
+        let sent = String::from_utf8_lossy(sent);
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with(says)),
+            "{sent}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -67,11 +82,21 @@ async fn bodies_over_one_mebibyte_get_413() {
 #[tokio::test]
 async fn batches_are_refused() {
     let app = TestApp::spawn().await;
-    let batch = br#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#.to_vec();
-    let response = post_raw(&app, "application/json", batch).await;
-    assert_eq!(response.status(), 400);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(code(&body), "BAD_USER_INPUT");
+    for batch in [
+        &br#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#[..],
+        &b" \n [{\"query\":\"{ __typename }\"}]"[..],
+    ] {
+        let response = post_raw(&app, "application/json", batch.to_vec()).await;
+        assert_eq!(response.status(), 400);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "BAD_USER_INPUT");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with("batched requests are not supported")),
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -24,6 +24,17 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(ready.text().await.unwrap(), "ready");
 
     app.gql(None, "{ __typename }", json!({})).await;
+    // Methods a client invents are counted under one label, not one series each.
+    for invented in ["BREW", "WHEN", "PROPFIND"] {
+        let method = reqwest::Method::from_bytes(invented.as_bytes()).unwrap();
+        let response = app
+            .http
+            .request(method, format!("{}/graphql", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{invented}");
+    }
     let metrics = app
         .http
         .get(format!("{}/metrics", app.base))
@@ -39,6 +50,16 @@ async fn health_readiness_and_metrics_answer() {
         "{text}"
     );
     assert!(text.contains("roster_http_request_duration_seconds_bucket{route=\"/graphql\""));
+    assert!(
+        text.contains(
+            "roster_http_requests_total{route=\"/graphql\",method=\"OTHER\",status=\"405\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("BREW") && !text.contains("PROPFIND"),
+        "{text}"
+    );
     assert!(text.contains("roster_outbox_depth "));
 }
 
