@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::entity::{memberships, organizations};
 use crate::error::{RepoError, RepoResult};
+use crate::positional::{Columns, Positional};
 
 /// An organization about to be created.
 #[derive(Debug, Clone)]
@@ -148,20 +149,26 @@ pub async fn page_for_member<C: ConnectionTrait>(
     if let Some(after) = after {
         query = query.filter(memberships::Column::Id.gt(after));
     }
-    let rows = query
+    use sea_orm::QueryTrait;
+    // The statement selects the membership's columns, then the organization's
+    // (`select_also`), each in declared order: decoded by position (`positional`).
+    let statement = query
         .order_by_asc(memberships::Column::Id)
         .limit(limit)
-        .all(db)
-        .await?;
-    rows.into_iter()
-        .filter_map(|(membership, organization)| organization.map(|org| (membership, org)))
-        .map(|(membership, organization)| {
-            Ok(OrganizationView {
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut columns = Columns::new(row);
+        let membership = memberships::Model::read(&mut columns)?;
+        if let Some(organization) = organizations::Model::read_optional(&mut columns)? {
+            views.push(OrganizationView {
                 membership: crate::memberships::to_domain(membership)?,
                 organization: to_domain(organization)?,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(views)
 }
 
 /// How many organizations `user_id` belongs to.
