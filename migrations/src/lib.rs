@@ -28,6 +28,7 @@ mod m20261203_300003_create_sign_in_addresses;
 mod m20261203_400001_create_webhooks;
 mod m20261203_500001_create_signing_keys;
 mod m20261204_000001_cover_member_pages;
+mod m20261204_000002_cover_member_organizations;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_400001_create_webhooks::Migration),
             Box::new(m20261203_500001_create_signing_keys::Migration),
             Box::new(m20261204_000001_cover_member_pages::Migration),
+            Box::new(m20261204_000002_cover_member_organizations::Migration),
         ]
     }
 }

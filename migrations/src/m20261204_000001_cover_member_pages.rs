@@ -1,9 +1,8 @@
-//! Members pages and the viewer's organizations read only the membership's own five
-//! columns, so the three indexes that serve them (members with and without the role
-//! filter, organizations by member) now hold all five: a page walks its index
+//! Members pages read only the membership's own five columns, so the two indexes that
+//! serve them (with and without the role filter) now hold all five: a page walks its index
 //! and never visits the table (a SQLite `COVERING INDEX`, a PostgreSQL index-only scan),
 //! which is one B-tree descent less per member. The narrower indexes they replace are
-//! dropped, so the table has as many indexes as before.
+//! dropped, so the table still has four indexes.
 
 use sea_orm_migration::prelude::*;
 
@@ -11,7 +10,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// (new index, its columns, the index it replaces, that index's columns)
-const REPLACEMENTS: [(&str, &[&str], &str, &[&str]); 3] = [
+const REPLACEMENTS: [(&str, &[&str], &str, &[&str]); 2] = [
     (
         "ix_memberships_org_id_covering",
         &["organization_id", "id", "user_id", "role", "created_at"],
@@ -23,12 +22,6 @@ const REPLACEMENTS: [(&str, &[&str], &str, &[&str]); 3] = [
         &["organization_id", "role", "id", "user_id", "created_at"],
         "ix_memberships_org_role_id",
         &["organization_id", "role", "id"],
-    ),
-    (
-        "ix_memberships_user_id_covering",
-        &["user_id", "id", "organization_id", "role", "created_at"],
-        "ix_memberships_user_id",
-        &["user_id", "id"],
     ),
 ];
 

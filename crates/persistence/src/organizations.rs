@@ -133,6 +133,32 @@ pub async fn find<C: ConnectionTrait>(
     query.one(db).await?.map(to_domain).transpose()
 }
 
+fn page_for_member_query(
+    user_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> sea_orm::SelectTwo<memberships::Entity, organizations::Entity> {
+    let mut query = memberships::Entity::find()
+        .find_also_related(organizations::Entity)
+        .filter(memberships::Column::UserId.eq(user_id));
+    if let Some(after) = after {
+        query = query.filter(memberships::Column::Id.gt(after));
+    }
+    query.order_by_asc(memberships::Column::Id).limit(limit)
+}
+
+/// The exact statement `page_for_member` runs, for `EXPLAIN` checks.
+#[must_use]
+pub fn page_for_member_statement(
+    backend: sea_orm::DatabaseBackend,
+    user_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    page_for_member_query(user_id, after, limit).build(backend)
+}
+
 /// One page of `user_id`'s organizations in membership order (keyset on membership id).
 ///
 /// # Errors
@@ -143,19 +169,10 @@ pub async fn page_for_member<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<OrganizationView>> {
-    let mut query = memberships::Entity::find()
-        .find_also_related(organizations::Entity)
-        .filter(memberships::Column::UserId.eq(user_id));
-    if let Some(after) = after {
-        query = query.filter(memberships::Column::Id.gt(after));
-    }
     use sea_orm::QueryTrait;
     // The statement selects the membership's columns, then the organization's
     // (`select_also`), each in declared order: decoded by position (`positional`).
-    let statement = query
-        .order_by_asc(memberships::Column::Id)
-        .limit(limit)
-        .build(db.get_database_backend());
+    let statement = page_for_member_query(user_id, after, limit).build(db.get_database_backend());
     let rows = db.query_all_raw(statement).await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -8,6 +8,7 @@ use roster_domain::AuditAction;
 use roster_domain::Role;
 use roster_persistence::audit::{self, AuditFilter};
 use roster_persistence::memberships::{self, MemberFilter};
+use roster_persistence::organizations;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use uuid::Uuid;
 
@@ -150,6 +151,25 @@ async fn member_pages_and_role_lookups_are_served_from_indexes() {
                 "{filter:?}:\n{plan}"
             );
         }
+    }
+    // The viewer's organizations: by member, in membership order, from an index; on
+    // SQLite from that index alone.
+    let plan = explain(
+        db,
+        organizations::page_for_member_statement(backend, owner.id, None, 21),
+    )
+    .await;
+    assert!(
+        !plan.contains("Seq Scan on memberships") && !plan.contains("Sort"),
+        "{plan}"
+    );
+    if backend == DatabaseBackend::Sqlite {
+        assert!(
+            plan.contains("COVERING INDEX ix_memberships_user_id_covering"),
+            "{plan}"
+        );
+    } else {
+        assert!(plan.contains("ix_memberships_user_id_covering"), "{plan}");
     }
     // The per-request role check: one lookup on the unique (organization, user) index.
     let lookup = Statement::from_sql_and_values(
