@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::entity::{memberships, organizations, users};
 use crate::error::{RepoError, RepoResult};
-use crate::positional::{Columns, Positional};
+use crate::positional::all_with_related;
 
 pub(crate) fn to_domain(model: memberships::Model) -> RepoResult<Membership> {
     let role = Role::parse(&model.role).map_err(|err| {
@@ -160,24 +160,17 @@ pub async fn page<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<Member>> {
-    use sea_orm::QueryTrait;
-    // The statement selects the membership's columns, then the user's (`select_also`),
-    // each in declared order: decoded by position (`positional`), not by name.
-    let statement =
-        page_query(organization_id, filter, after, limit).build(db.get_database_backend());
-    let rows = db.query_all_raw(statement).await?;
-    let mut members = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut columns = Columns::new(row);
-        let membership = memberships::Model::read(&mut columns)?;
-        if let Some(user) = users::Model::read_optional(&mut columns)? {
-            members.push(Member {
+    let query = page_query(organization_id, filter, after, limit);
+    all_with_related::<memberships::Model, users::Model, _>(db, query)
+        .await?
+        .into_iter()
+        .map(|(membership, user)| {
+            Ok(Member {
                 membership: to_domain(membership)?,
                 user: crate::users::to_domain(user),
-            });
-        }
-    }
-    Ok(members)
+            })
+        })
+        .collect()
 }
 
 /// How many members match `filter` (only run when a client selects `totalCount` on a

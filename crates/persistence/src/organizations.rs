@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::entity::{memberships, organizations};
 use crate::error::{RepoError, RepoResult};
-use crate::positional::{Columns, Positional};
+use crate::positional::all_with_related;
 
 /// An organization about to be created.
 #[derive(Debug, Clone)]
@@ -169,23 +169,17 @@ pub async fn page_for_member<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<OrganizationView>> {
-    use sea_orm::QueryTrait;
-    // The statement selects the membership's columns, then the organization's
-    // (`select_also`), each in declared order: decoded by position (`positional`).
-    let statement = page_for_member_query(user_id, after, limit).build(db.get_database_backend());
-    let rows = db.query_all_raw(statement).await?;
-    let mut views = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut columns = Columns::new(row);
-        let membership = memberships::Model::read(&mut columns)?;
-        if let Some(organization) = organizations::Model::read_optional(&mut columns)? {
-            views.push(OrganizationView {
+    let query = page_for_member_query(user_id, after, limit);
+    all_with_related::<memberships::Model, organizations::Model, _>(db, query)
+        .await?
+        .into_iter()
+        .map(|(membership, organization)| {
+            Ok(OrganizationView {
                 membership: crate::memberships::to_domain(membership)?,
                 organization: to_domain(organization)?,
-            });
-        }
-    }
-    Ok(views)
+            })
+        })
+        .collect()
 }
 
 /// How many organizations `user_id` belongs to.

@@ -57,6 +57,33 @@ pub(crate) trait Positional: Sized {
     }
 }
 
+/// Runs a `find_also_related` select and decodes each row by position: the first entity's
+/// model, then the related one's (`select_also` puts their columns in that order). Rows
+/// whose related model is missing are left out, as both pages that use this want.
+pub(crate) async fn all_with_related<A, B, C>(
+    db: &C,
+    select: sea_orm::SelectTwo<A::Entity, B::Entity>,
+) -> Result<Vec<(A, B)>, DbErr>
+where
+    A: Positional,
+    B: Positional,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::QueryTrait;
+    let rows = db
+        .query_all_raw(select.build(db.get_database_backend()))
+        .await?;
+    let mut pairs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut columns = Columns::new(row);
+        let first = A::read(&mut columns)?;
+        if let Some(related) = B::read_optional(&mut columns)? {
+            pairs.push((first, related));
+        }
+    }
+    Ok(pairs)
+}
+
 /// `alias.column` for each of the entity's columns in declaration order, comma-separated:
 /// the select list `Positional::read` decodes.
 pub(crate) fn select_list<E: EntityTrait>(alias: &str) -> String {
