@@ -1,6 +1,7 @@
 //! The embedded SQLite is built without STAT4 (`.cargo/config.toml`): with it, after an
 //! `ANALYZE`, every statement comparing a bound value to an indexed column is compiled
-//! again whenever the values change, that is, on every request.
+//! again whenever the values change, that is, on every request. Pooled connections map the
+//! database file into memory.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
@@ -35,4 +36,25 @@ async fn the_bundled_sqlite_has_no_stat4() {
         !options.iter().any(|option| option == "ENABLE_STAT4"),
         "SQLite was built with STAT4 (LIBSQLITE3_FLAGS unset?): {options:?}"
     );
+}
+
+/// Pooled connections read the file through a shared memory map rather than each through
+/// its own small page cache (a mix of large pages kept evicting them).
+#[tokio::test]
+async fn pooled_sqlite_connections_map_the_database_file() {
+    let db = migrated().await;
+    if db.conn.get_database_backend() != DatabaseBackend::Sqlite {
+        eprintln!("skipped: runs on the embedded SQLite");
+        return;
+    }
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA mmap_size",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 256 * 1024 * 1024);
 }
