@@ -77,8 +77,8 @@ pub(crate) enum Command {
         /// Use the release binaries as they are instead of building them first.
         #[arg(long)]
         no_build: bool,
-        /// Measure only the scenarios whose name contains this text (e.g. `members page`),
-        /// to profile one of them.
+        /// Measure only the scenarios whose name contains this text (e.g. `members page`), or
+        /// one of several separated by commas (`audit,mix`): to profile one of them.
         #[arg(long)]
         only: Option<String>,
     },
