@@ -1,9 +1,10 @@
 //! Connecting, migrating and starting write transactions the same way on both backends.
 //!
-//! SQLite gets foreign keys on every pooled connection, WAL and a busy timeout, and every
-//! write transaction starts with `BEGIN IMMEDIATE` so writers queue for the lock up front
-//! instead of failing to upgrade a read lock halfway through. PostgreSQL uses ordinary
-//! transactions plus row locks (`organizations::lock`) where an invariant spans rows.
+//! SQLite gets foreign keys on every pooled connection, WAL, a busy timeout and a memory
+//! map of the file shared by the pool, and every write transaction starts with
+//! `BEGIN IMMEDIATE` so writers queue for the lock up front instead of failing to upgrade
+//! a read lock halfway through. PostgreSQL uses ordinary transactions plus row locks
+//! (`organizations::lock`) where an invariant spans rows.
 //!
 //! Every statement a pool from `connect` runs is counted (`sql_statements`, exposed on
 //! `/metrics`) and, only when the `roster_sql` target is enabled at TRACE, logged with its
