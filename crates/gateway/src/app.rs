@@ -21,9 +21,21 @@ use crate::http;
 use crate::metrics::Metrics;
 use roster_service::Config;
 
-/// What every handler can reach.
+/// What every handler can reach: one shared value, so handing it to a request (axum
+/// clones the state for every handler call) is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields behind `AppState`.
+pub struct Shared {
     pub roster: Roster,
     pub schema: RosterSchema,
     pub config: Arc<Config>,
@@ -193,14 +205,14 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         anyhow::bail!("ROSTER_SECRET_KEY must be at least 32 characters");
     }
 
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         schema: graphql::build_schema(roster.clone(), &config),
         documents: Arc::new(graphql::Documents::new(config.limits.query_depth)),
         roster: roster.clone(),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         secret_key: Arc::new(secret_key),
-    };
+    }));
     let prune_every = state.config.limits.audit_prune_every;
     let router: Router = http::router(state);
 
