@@ -38,12 +38,12 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub roster: Roster,
     pub schema: RosterSchema,
-    pub config: Arc<Config>,
-    pub metrics: Arc<Metrics>,
+    pub config: Config,
+    pub metrics: Metrics,
     /// Parsed GraphQL documents by query text.
-    pub documents: Arc<graphql::Documents>,
+    pub documents: graphql::Documents,
     /// Keys CSRF tokens of the HTML forms.
-    pub secret_key: Arc<SecretString>,
+    pub secret_key: SecretString,
 }
 
 /// The database pool settings `roster` connects with, for tools that must measure the
@@ -207,11 +207,11 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
 
     let state = AppState(Arc::new(Shared {
         schema: graphql::build_schema(roster.clone(), &config),
-        documents: Arc::new(graphql::Documents::new(config.limits.query_depth)),
+        documents: graphql::Documents::new(config.limits.query_depth),
         roster: roster.clone(),
-        config: Arc::new(config),
-        metrics: Arc::new(Metrics::default()),
-        secret_key: Arc::new(secret_key),
+        config,
+        metrics: Metrics::default(),
+        secret_key,
     }));
     let prune_every = state.config.limits.audit_prune_every;
     let router: Router = http::router(state);
