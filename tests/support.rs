@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use roster_domain::{AuditAction, Role};
 use roster_gateway::{Config, Running};
-use roster_persistence::DatabaseConnection;
+use roster_persistence::Database;
 use roster_service::OffsetClock;
 use sea_orm::{ConnectionTrait as _, DatabaseBackend, Statement};
 use serde_json::{Value, json};
@@ -60,7 +60,7 @@ pub struct TestApp {
     pub clock: Arc<OffsetClock>,
     pub config: Config,
     /// A direct connection for fixtures and for asserting on stored rows.
-    pub db: DatabaseConnection,
+    pub db: Database,
     running: Option<Running>,
     // Dropped last: the database outlives the server's pool.
     _test_db: TestDb,

@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use roster_mailer::Mailer;
-use roster_persistence::DatabaseConnection;
 use roster_service::{Clock, Roster};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
@@ -46,9 +45,9 @@ pub struct Shared {
     pub secret_key: SecretString,
 }
 
-/// The database pool settings `roster` connects with, for tools that must measure the
-/// driver as the server runs it (`cargo xtask bench`'s ceiling).
-pub use roster_persistence::pool_options as database_pool_options;
+/// The database as `roster` opens it, with `max_connections` in each pool, for tools that
+/// must measure the driver as the server runs it (`cargo xtask bench`'s ceiling).
+pub use roster_persistence::{Database, connect_with as open_database};
 
 /// A running server: its address, and the way to stop it.
 pub struct Running {
@@ -121,7 +120,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Opens the database, saying where (never the URL itself: it may hold a password). A
 /// server that is not reachable yet (a database starting beside Roster) is retried with
 /// a growing pause, each attempt logged.
-async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+async fn connect_database(config: &Config) -> anyhow::Result<Database> {
     let url = config.database_url();
     let target = database_target(url);
     tracing::info!("connecting to {target}");

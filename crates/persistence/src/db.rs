@@ -1,10 +1,13 @@
 //! Connecting, migrating and starting write transactions the same way on both backends.
 //!
-//! SQLite gets foreign keys on every pooled connection, WAL, a busy timeout and a memory
+//! SQLite gets foreign keys on every connection of either pool, WAL, a busy timeout and a memory
 //! map of the file shared by the pool, and every write transaction starts with
 //! `BEGIN IMMEDIATE` so writers queue for the lock up front instead of failing to upgrade
 //! a read lock halfway through. PostgreSQL uses ordinary transactions plus row locks
 //! (`organizations::lock`) where an invariant spans rows.
+//!
+//! `connect` opens a `Database` (`database.rs`): sea-orm's pool for transactions and the
+//! migrator, and a pool of its own for single statements.
 //!
 //! Every statement a pool from `connect` runs is counted (`sql_statements`, exposed on
 //! `/metrics`) and, only when the `roster_sql` target is enabled at TRACE, logged with its
@@ -14,11 +17,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use roster_migrations::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+
+use crate::Database;
+
+/// How long opening one connection may take.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a statement may wait for a free connection.
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection idle for longer is pinged before use.
+pub(crate) const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// Statements run by every pool `connect` opened in this process.
 static SQL_STATEMENTS: AtomicU64 = AtomicU64::new(0);
@@ -32,7 +44,7 @@ pub fn sql_statements() -> u64 {
 
 /// Counts one statement and logs it at TRACE (target `roster_sql`) with its values inlined;
 /// the text is formatted only when that target is enabled.
-fn observe_statement(info: &sea_orm::metric::Info<'_>) {
+pub(crate) fn observe_statement(info: &sea_orm::metric::Info<'_>) {
     SQL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
     tracing::trace!(
         target: "roster_sql",
@@ -52,72 +64,85 @@ const MMAP_SIZE: &str = "268435456";
 /// largest page (100 items plus the one that tells whether there is a next page).
 const ROW_BUFFER: usize = 128;
 
-/// Opens a connection pool for `url` (`sqlite://...` or `postgres://...`).
+/// Opens the database at `url` (`sqlite://...` or `postgres://...`): up to 16 connections
+/// for single statements and 16 for transactions on PostgreSQL, 8 and 8 on SQLite.
 ///
 /// # Errors
 /// `DbErr` when the URL is malformed or the database is unreachable.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(url: &str) -> Result<Database, DbErr> {
     let max = if url.starts_with("sqlite") { 8 } else { 16 };
-    let mut db = Database::connect(pool_options(url, max)).await?;
-    db.set_metric_callback(observe_statement);
-    Ok(db)
+    connect_with(url, max).await
 }
 
-/// The pool settings `connect` uses, with `max_connections`: also the bench's ceiling
-/// pool, so the driver is measured as Roster runs it.
+/// `connect` with `max_connections` in each of the two pools (the bench's ceiling opens
+/// one as large as its load's concurrency).
+///
+/// # Errors
+/// `DbErr` when the URL is malformed or the database is unreachable.
+pub async fn connect_with(url: &str, max_connections: u32) -> Result<Database, DbErr> {
+    let mut orm = sea_orm::Database::connect(pool_options(url, max_connections)).await?;
+    orm.set_metric_callback(observe_statement);
+    Database::new(orm, url, max_connections)
+}
+
+/// The settings of sea-orm's pool, with `max_connections`.
 ///
 /// A connection is pinged before use only after a second idle (as HikariCP does): sqlx's
 /// default pings on every checkout, a round trip per statement on top of the ping sqlx
 /// sends on every return. Connections left idle across a database restart are still
 /// found dead and replaced before use; under load none is pinged.
 #[must_use]
-pub fn pool_options(url: &str, max_connections: u32) -> ConnectOptions {
+pub(crate) fn pool_options(url: &str, max_connections: u32) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .max_connections(max_connections)
-        .test_before_acquire_if_idle_for(Duration::from_secs(1))
-        .map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .foreign_keys(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-                .statement_cache_capacity(256)
-                // Pages are read through a shared memory map instead of being copied into
-                // each pooled connection's own small page cache.
-                .pragma("mmap_size", MMAP_SIZE)
-                // sqlx hands rows over from the connection's thread through a channel of
-                // this many; at its default (50) a full page (51 rows) stalls that thread
-                // until the request's task drains the channel, a wake-up each way.
-                .row_buffer_size(ROW_BUFFER)
-        });
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
+        .map_sqlx_sqlite_opts(sqlite_settings);
     options
+}
+
+/// How every SQLite connection is set up, in either pool.
+pub(crate) fn sqlite_settings(sqlite: SqliteConnectOptions) -> SqliteConnectOptions {
+    sqlite
+        .foreign_keys(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(30))
+        .statement_cache_capacity(256)
+        // Pages are read through a shared memory map instead of being copied into
+        // each pooled connection's own small page cache.
+        .pragma("mmap_size", MMAP_SIZE)
+        // sqlx hands rows over from the connection's thread through a channel of
+        // this many; at its default (50) a full page (51 rows) stalls that thread
+        // until the request's task drains the channel, a wake-up each way.
+        .row_buffer_size(ROW_BUFFER)
 }
 
 /// Applies every pending migration.
 ///
 /// # Errors
 /// `DbErr` when a migration fails (it is rolled back on PostgreSQL).
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+pub async fn migrate(db: &Database) -> Result<(), DbErr> {
+    Migrator::up(db.orm(), None).await
 }
 
 /// How many known migrations are not applied yet (for `/readyz`).
 ///
 /// # Errors
 /// `DbErr` when the database cannot be read.
-pub async fn migrations_pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
-    Ok(Migrator::get_pending_migrations(db).await?.len())
+pub async fn migrations_pending(db: &Database) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations(db.orm()).await?.len())
 }
 
 /// Begins a transaction that will write: `BEGIN IMMEDIATE` on SQLite, `BEGIN` elsewhere.
 ///
 /// # Errors
 /// `DbErr` when no connection is available or the lock cannot be had in time.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &Database) -> Result<DatabaseTransaction, DbErr> {
+    let db = db.orm();
     if db.get_database_backend() == DatabaseBackend::Sqlite {
         db.begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

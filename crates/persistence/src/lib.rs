@@ -4,6 +4,7 @@
 //!
 //! This crate must not know about mail, HTTP or GraphQL.
 
+mod database;
 mod entity;
 mod positional;
 
@@ -31,8 +32,9 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 pub mod weekly_summaries;
 
+pub use database::Database;
 pub use db::{
-    begin_write, connect, lock_key, migrate, migrations_pending, pool_options, sql_statements,
+    begin_write, connect, connect_with, lock_key, migrate, migrations_pending, sql_statements,
 };
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use roster_domain::AuditAction;
+use roster_persistence::Database;
 use roster_persistence::audit::{self, AuditFilter, NewAuditEvent};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::support::{migrated, team};
@@ -18,7 +18,7 @@ struct Event {
     at: DateTime<Utc>,
 }
 
-async fn append(db: &DatabaseConnection, org: Uuid, event: &Event) -> Uuid {
+async fn append(db: &Database, org: Uuid, event: &Event) -> Uuid {
     audit::append(
         db,
         NewAuditEvent {
@@ -40,7 +40,7 @@ async fn append(db: &DatabaseConnection, org: Uuid, event: &Event) -> Uuid {
     .unwrap()
 }
 
-async fn ids(db: &DatabaseConnection, org: Uuid, filter: &AuditFilter) -> Vec<Uuid> {
+async fn ids(db: &Database, org: Uuid, filter: &AuditFilter) -> Vec<Uuid> {
     audit::page(db, org, filter, None, 100)
         .await
         .unwrap()

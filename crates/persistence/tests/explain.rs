@@ -6,17 +6,18 @@
 
 use roster_domain::AuditAction;
 use roster_domain::Role;
+use roster_persistence::Database;
 use roster_persistence::audit::{self, AuditFilter};
 use roster_persistence::memberships::{self, MemberFilter};
 use roster_persistence::organizations;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use uuid::Uuid;
 
 use crate::support::{join, migrated, team, user};
 
 /// The plan of `statement` as one string (PostgreSQL's `EXPLAIN` lines or SQLite's
 /// `EXPLAIN QUERY PLAN` details).
-async fn explain(db: &DatabaseConnection, statement: Statement) -> String {
+async fn explain(db: &Database, statement: Statement) -> String {
     let backend = db.get_database_backend();
     let sql = match backend {
         DatabaseBackend::Postgres => format!("EXPLAIN {}", statement.sql),

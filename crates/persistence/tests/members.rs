@@ -2,20 +2,15 @@
 //! learn whether another page follows, role and search filters, and the member counter.
 
 use roster_domain::Role;
+use roster_persistence::Database;
 use roster_persistence::memberships::{self, MemberFilter};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::support::{join, migrated, reload, team, user};
 
 /// Walks every page of `size` the way the API does (asking for `size + 1` rows) and
 /// returns the emails of each page.
-async fn walk(
-    db: &DatabaseConnection,
-    org: Uuid,
-    filter: &MemberFilter,
-    size: usize,
-) -> Vec<Vec<String>> {
+async fn walk(db: &Database, org: Uuid, filter: &MemberFilter, size: usize) -> Vec<Vec<String>> {
     let mut pages = Vec::new();
     let mut after = None;
     loop {

@@ -6,7 +6,7 @@
 use chrono::Duration;
 use roster_domain::{DeliveryStatus, MailKind, MessageKind};
 use roster_persistence::outbox::{self, Attempt, Lease, NewMessage};
-use roster_persistence::{DatabaseConnection, begin_write};
+use roster_persistence::{Database, begin_write};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use crate::support::{migrated, now};
 const SIGN_IN: MessageKind = MessageKind::Mail(MailKind::SignIn);
 const KINDS: [MessageKind; 2] = [SIGN_IN, MessageKind::Mail(MailKind::Invitation)];
 
-async fn queue(db: &DatabaseConnection, recipient: &str, subject: Option<Uuid>) -> Uuid {
+async fn queue(db: &Database, recipient: &str, subject: Option<Uuid>) -> Uuid {
     outbox::enqueue(
         db,
         NewMessage {
@@ -39,7 +39,7 @@ fn lease(owner: Uuid, seconds: i64) -> Lease {
     }
 }
 
-async fn claim(db: &DatabaseConnection, lease: Lease, limit: u64) -> Vec<Uuid> {
+async fn claim(db: &Database, lease: Lease, limit: u64) -> Vec<Uuid> {
     let txn = begin_write(db).await.unwrap();
     let claimed = outbox::claim_due(&txn, &KINDS, now(), lease, limit)
         .await

@@ -1,28 +1,29 @@
-//! The pool skips sqlx's ping before every checkout (a round trip per statement) but still
-//! pings a connection that sat idle: one the server dropped meanwhile (a restart, an idle
-//! timeout) is replaced before a statement runs on it, so no caller sees the loss.
+//! The two pools behind `Database`. Neither pings a connection before every statement, and
+//! the statement pool does not ping one as it comes back either (sqlx's pool does, a round
+//! trip per statement), so what those pings guarded against is pinned here:
+//! - a connection that sat idle is pinged before use, so one the server dropped meanwhile
+//!   (a restart, an idle timeout) is replaced before a statement runs on it;
+//! - a statement abandoned halfway (its caller went away) does not leave its connection,
+//!   in the middle of a reply, to the next statement;
+//! - an error the database reports leaves the connection in use, and the pool never opens
+//!   more connections than its size.
 
 use std::time::Duration;
 
+use roster_persistence::Database;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::support::migrated;
 
-#[tokio::test]
-async fn an_idle_connection_the_server_dropped_is_replaced_before_use() {
-    let db = migrated().await;
-    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
-        eprintln!("skipped: SQLite has no server to drop a connection");
-        return;
-    }
-    let one = || Statement::from_string(DatabaseBackend::Postgres, "SELECT 1 AS one");
-    db.conn.query_one_raw(one()).await.unwrap();
+fn sql(backend: DatabaseBackend, text: &str) -> Statement {
+    Statement::from_string(backend, text)
+}
 
-    // Another session ends every other backend on this database, as a restart would.
-    let url = db.url().to_owned();
-    let killer = sea_orm::Database::connect(url.as_str()).await.unwrap();
+/// Ends every other backend connected to this database, as a restart would.
+async fn end_other_connections(url: &str) {
+    let killer = sea_orm::Database::connect(url).await.unwrap();
     let ended = killer
-        .query_one_raw(Statement::from_string(
+        .query_one_raw(sql(
             DatabaseBackend::Postgres,
             "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity \
              WHERE datname = current_database() AND pid <> pg_backend_pid()",
@@ -31,15 +32,148 @@ async fn an_idle_connection_the_server_dropped_is_replaced_before_use() {
         .unwrap()
         .unwrap();
     let ended: i64 = ended.try_get("", "ended").unwrap();
-    assert!(ended >= 1, "the pool's connection was not ended");
+    assert!(ended >= 1, "no pooled connection was ended");
     killer.close().await.unwrap();
+}
 
+/// Runs `SELECT 1` on `conn`, lets the server drop its connection, waits past the idle
+/// ping threshold and runs it again: no caller may see the loss.
+async fn survives_a_dropped_connection<C: ConnectionTrait>(url: &str, conn: &C) {
+    let one = || sql(DatabaseBackend::Postgres, "SELECT 1 AS one");
+    conn.query_one_raw(one()).await.unwrap();
+    end_other_connections(url).await;
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     for _ in 0..3 {
-        let row = db.conn.query_one_raw(one()).await;
+        let row = conn.query_one_raw(one()).await;
         assert!(
             row.is_ok(),
             "a dropped connection reached a caller: {row:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_idle_connection_the_server_dropped_is_replaced_before_use() {
+    let db = migrated().await;
+    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
+        eprintln!("skipped: SQLite has no server to drop a connection");
+        return;
+    }
+    // The statement pool, then sea-orm's (transactions run there).
+    survives_a_dropped_connection(db.url(), &db.conn).await;
+    survives_a_dropped_connection(db.url(), db.conn.orm()).await;
+}
+
+/// A statement that runs for about a second on `backend`.
+fn slow(backend: DatabaseBackend) -> Statement {
+    match backend {
+        DatabaseBackend::Postgres => sql(backend, "SELECT 7 AS answer FROM pg_sleep(1)"),
+        _ => sql(
+            backend,
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000000) \
+             SELECT count(*) AS answer FROM n",
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_statement_abandoned_halfway_leaves_nothing_to_the_next() {
+    let db = migrated().await;
+    let one = roster_persistence::connect_with(db.url(), 1).await.unwrap();
+    let backend = one.get_database_backend();
+    for _ in 0..3 {
+        let abandoned =
+            tokio::time::timeout(Duration::from_millis(50), one.query_one_raw(slow(backend))).await;
+        assert!(
+            abandoned.is_err(),
+            "the slow statement finished: {abandoned:?}"
+        );
+        let row = one
+            .query_one_raw(sql(backend, "SELECT 42 AS answer"))
+            .await
+            .unwrap()
+            .unwrap();
+        let answer: i32 = row.try_get("", "answer").unwrap();
+        assert_eq!(answer, 42, "the next statement read another's reply");
+    }
+    one.close().await;
+}
+
+/// The PostgreSQL backend process serving `conn`'s next statement.
+async fn backend_pid(conn: &Database) -> i32 {
+    let row = conn
+        .query_one_raw(sql(
+            DatabaseBackend::Postgres,
+            "SELECT pg_backend_pid() AS pid",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "pid").unwrap()
+}
+
+#[tokio::test]
+async fn an_error_the_database_reports_keeps_the_connection() {
+    let db = migrated().await;
+    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
+        eprintln!("skipped: SQLite has no backend process to tell connections apart");
+        return;
+    }
+    let one = roster_persistence::connect_with(db.url(), 1).await.unwrap();
+    let before = backend_pid(&one).await;
+    let refused = one
+        .query_one_raw(sql(
+            DatabaseBackend::Postgres,
+            "SELECT * FROM no_such_table",
+        ))
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        backend_pid(&one).await,
+        before,
+        "the connection was replaced"
+    );
+    one.close().await;
+}
+
+#[tokio::test]
+async fn the_statement_pool_opens_no_more_connections_than_its_size() {
+    let db = migrated().await;
+    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
+        eprintln!("skipped: SQLite connections are not visible to count");
+        return;
+    }
+    let two = roster_persistence::connect_with(db.url(), 2).await.unwrap();
+    let statements: Vec<_> = (0..8)
+        .map(|_| {
+            let two = two.clone();
+            tokio::spawn(async move {
+                two.query_one_raw(sql(
+                    DatabaseBackend::Postgres,
+                    "SELECT 1 AS one FROM pg_sleep(0.05)",
+                ))
+                .await
+            })
+        })
+        .collect();
+    for statement in statements {
+        statement.await.unwrap().unwrap();
+    }
+    let row = db
+        .conn
+        .orm()
+        .query_one_raw(sql(
+            DatabaseBackend::Postgres,
+            "SELECT count(*) AS sleepers FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE '%pg_sleep(0.05)'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let sleepers: i64 = row.try_get("", "sleepers").unwrap();
+    assert!(
+        (1..=2).contains(&sleepers),
+        "{sleepers} connections ran the eight statements"
+    );
+    two.close().await;
 }

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::{Membership, Organization, OrganizationKind, Role, User};
-use roster_persistence::{DatabaseConnection, memberships, organizations, users};
+use roster_persistence::{Database, memberships, organizations, users};
 use test_support::TestDb;
 use uuid::Uuid;
 
 /// A migrated database and the pool the tests use.
 pub struct Db {
-    pub conn: DatabaseConnection,
+    pub conn: Database,
     // Dropped after the pool: the database outlives its connections.
     _test_db: TestDb,
 }
@@ -37,7 +37,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// A team organization with no members yet.
-pub async fn team(db: &DatabaseConnection, slug: &str) -> Organization {
+pub async fn team(db: &Database, slug: &str) -> Organization {
     organizations::insert(
         db,
         organizations::NewOrganization {
@@ -54,7 +54,7 @@ pub async fn team(db: &DatabaseConnection, slug: &str) -> Organization {
 
 /// A user, owning the personal organization every user has (as a first sign-in leaves
 /// them).
-pub async fn user(db: &DatabaseConnection, email: &str) -> User {
+pub async fn user(db: &Database, email: &str) -> User {
     let personal = organizations::insert(
         db,
         organizations::NewOrganization {
@@ -83,19 +83,14 @@ pub async fn user(db: &DatabaseConnection, email: &str) -> User {
 }
 
 /// Adds `user` to `org` with `role`.
-pub async fn join(
-    db: &DatabaseConnection,
-    org: &Organization,
-    user: &User,
-    role: Role,
-) -> Membership {
+pub async fn join(db: &Database, org: &Organization, user: &User, role: Role) -> Membership {
     memberships::insert(db, org.id, user.id, role, now())
         .await
         .unwrap()
 }
 
 /// The organization as stored now (for its counter).
-pub async fn reload(db: &DatabaseConnection, org: &Organization) -> Organization {
+pub async fn reload(db: &Database, org: &Organization) -> Organization {
     organizations::find(db, organizations::OrganizationKey::Id(org.id))
         .await
         .unwrap()

@@ -9,12 +9,12 @@ use roster_domain::{DeliveryStatus, MessageKind, WebhookEvent, WebhookSecret};
 use roster_persistence::outbox::{self, Attempt, Lease, NewMessage};
 use roster_persistence::webhook_deliveries::{self as deliveries, AttemptLog};
 use roster_persistence::webhooks::{self, NewEndpoint};
-use roster_persistence::{DatabaseConnection, begin_write, organizations};
+use roster_persistence::{Database, begin_write, organizations};
 use uuid::Uuid;
 
 use crate::support::{migrated, now, team};
 
-async fn endpoint(db: &DatabaseConnection, organization_id: Uuid) -> Uuid {
+async fn endpoint(db: &Database, organization_id: Uuid) -> Uuid {
     webhooks::insert(
         db,
         NewEndpoint {
@@ -32,7 +32,7 @@ async fn endpoint(db: &DatabaseConnection, organization_id: Uuid) -> Uuid {
 }
 
 async fn message(
-    db: &DatabaseConnection,
+    db: &Database,
     organization_id: Uuid,
     endpoint_id: Uuid,
     at: chrono::DateTime<chrono::Utc>,
@@ -59,7 +59,7 @@ async fn message(
 }
 
 /// Claims everything due and records `attempt` for `id` as its worker.
-async fn settle(db: &DatabaseConnection, id: Uuid, attempt: Attempt) {
+async fn settle(db: &Database, id: Uuid, attempt: Attempt) {
     let worker = Uuid::now_v7();
     let txn = begin_write(db).await.unwrap();
     let lease = Lease {

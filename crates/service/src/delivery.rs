@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use roster_domain::{Channel, MailKind, MessageKind};
 use roster_mailer::Mailer;
 use roster_persistence::outbox::{self, Attempt, ClaimedMessage, Lease};
-use roster_persistence::{DatabaseConnection, begin_write};
+use roster_persistence::{Database, begin_write};
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ pub(crate) enum Outcome {
 
 /// Delivers the outbox. Run one per process with `run`; `deliver_due` does one pass.
 pub struct DeliveryWorker {
-    db: DatabaseConnection,
+    db: Database,
     mail: mail::MailSender,
     webhook: webhook::WebhookSender,
     counters: Arc<WebhookCounters>,
@@ -105,7 +105,7 @@ pub struct DeliveryWorker {
 
 impl DeliveryWorker {
     pub(crate) fn new(
-        db: DatabaseConnection,
+        db: Database,
         mailer: Arc<Mailer>,
         config: Arc<Config>,
         clock: Arc<dyn Clock>,

@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use roster_mailer::Mailer;
-use roster_persistence::DatabaseConnection;
+use roster_persistence::Database;
 use tokio::sync::Notify;
 
 pub use audit_log::AuditPage;
@@ -72,7 +72,7 @@ pub struct RequestContext {
 /// The service: every use case hangs off this handle. Cheap to clone.
 #[derive(Clone)]
 pub struct Roster {
-    db: DatabaseConnection,
+    db: Database,
     config: Arc<Config>,
     /// `config.public_url()`, resolved once: every mailed link starts with it.
     public_url: Arc<str>,
@@ -91,12 +91,7 @@ pub struct Roster {
 impl Roster {
     /// Builds the service over an open, migrated database, with no spending limits.
     #[must_use]
-    pub fn new(
-        db: DatabaseConnection,
-        config: Config,
-        clock: Arc<dyn Clock>,
-        mailer: Mailer,
-    ) -> Roster {
+    pub fn new(db: Database, config: Config, clock: Arc<dyn Clock>, mailer: Mailer) -> Roster {
         delivery::webhook::install_tls_provider();
         Roster {
             db,

@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use roster_domain::MailKind;
 use roster_mailer::{Mail, Mailer};
+use roster_persistence::Database;
 use roster_service::{Actor, Config, OffsetClock, Principal, RequestContext, Roster};
-use sea_orm::{ConnectionTrait as _, DatabaseBackend, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait as _, DatabaseBackend, Statement};
 use tempfile::TempDir;
 use test_support::TestDb;
 
 pub struct Service {
     pub roster: Roster,
     /// A second pool on the same database, for reading the outbox.
-    pub db: DatabaseConnection,
+    pub db: Database,
     _mailbox: TempDir,
     // Dropped last: the database outlives both pools.
     _test_db: TestDb,

@@ -1,8 +1,9 @@
 //! The ceiling: the statements Roster ran for one request of a scenario (captured from its
-//! `roster_sql` log), replayed through sea-orm and sqlx on a pool of the same size as the
-//! load's concurrency, each task running one request's statements in order, for as long as
-//! the scenario was measured. The same text every time, so the driver's prepared-statement
-//! cache works as it does in Roster. Roster's reads run outside transactions, as here.
+//! `roster_sql` log), replayed through the pool Roster runs them on (`Database`'s statement
+//! pool), as large as the load's concurrency, each task running one request's statements
+//! in order, for as long as the scenario was measured. The same text every time, so the
+//! driver's prepared-statement cache works as it does in Roster. Roster's reads run
+//! outside transactions, as here.
 //!
 //! The log inlines values the way sea-query prints them; on SQLite that is not how sqlx
 //! binds them, so `replayable` turns UUID strings into the 16-byte blobs Roster stores and
@@ -13,20 +14,19 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+use roster_gateway::app::Database;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 /// Opens the replay pool: `size` connections, set up as Roster sets up its own.
-pub(crate) async fn connect(url: &str, size: u32) -> anyhow::Result<DatabaseConnection> {
-    let mut options = roster_gateway::app::database_pool_options(url, size);
-    options.min_connections(size);
-    Ok(sea_orm::Database::connect(options).await?)
+pub(crate) async fn connect(url: &str, size: u32) -> anyhow::Result<Database> {
+    Ok(roster_gateway::app::open_database(url, size).await?)
 }
 
 /// Requests per second when each of `concurrency` tasks runs `requests` (each a list of
 /// statements) round robin: a warm-up, then `seconds` counted. Fails if any statement
 /// fails; warns when a request's statements return no row at all (a replay that misses).
 pub(crate) async fn replay(
-    db: &DatabaseConnection,
+    db: &Database,
     requests: &[Vec<String>],
     concurrency: usize,
     warmup: Duration,

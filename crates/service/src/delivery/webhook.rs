@@ -15,7 +15,7 @@ use roster_mailer::Mail;
 use roster_persistence::outbox::{self, ClaimedMessage, NewMessage};
 use roster_persistence::webhook_deliveries::{self as deliveries, AttemptLog};
 use roster_persistence::webhooks as store;
-use roster_persistence::{DatabaseConnection, memberships};
+use roster_persistence::{Database, memberships};
 use serde::Deserialize;
 
 use super::Outcome;
@@ -81,7 +81,7 @@ struct Payload {
 
 /// Sends outbox messages of the webhook channel.
 pub(super) struct WebhookSender {
-    db: DatabaseConnection,
+    db: Database,
     client: reqwest::Client,
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
@@ -122,11 +122,7 @@ fn client(config: &Config) -> Result<reqwest::Client, Box<dyn std::error::Error>
 }
 
 impl WebhookSender {
-    pub(super) fn new(
-        db: DatabaseConnection,
-        config: Arc<Config>,
-        clock: Arc<dyn Clock>,
-    ) -> WebhookSender {
+    pub(super) fn new(db: Database, config: Arc<Config>, clock: Arc<dyn Clock>) -> WebhookSender {
         let client = client(&config).unwrap_or_else(|err| {
             // Without TLS config every https send fails and is retried, which the log shows.
             tracing::error!(error = %err, "webhook client could not be configured");
