@@ -1,14 +1,15 @@
 //! The embedded SQLite is built without STAT4 (`.cargo/config.toml`): with it, after an
 //! `ANALYZE`, every statement comparing a bound value to an indexed column is compiled
-//! again whenever the values change, that is, on every request. Pooled connections map the
-//! database file into memory.
+//! again whenever the values change, that is, on every request. It is built without memory
+//! statistics too, whose one process-wide mutex every allocation of every connection took.
+//! Pooled connections map the database file into memory.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::support::migrated;
 
 #[tokio::test]
-async fn the_bundled_sqlite_has_no_stat4() {
+async fn the_bundled_sqlite_has_no_stat4_and_no_memory_statistics() {
     let db = migrated().await;
     if db.conn.get_database_backend() != DatabaseBackend::Sqlite {
         eprintln!("skipped: runs on the embedded SQLite");
@@ -35,6 +36,10 @@ async fn the_bundled_sqlite_has_no_stat4() {
     assert!(
         !options.iter().any(|option| option == "ENABLE_STAT4"),
         "SQLite was built with STAT4 (LIBSQLITE3_FLAGS unset?): {options:?}"
+    );
+    assert!(
+        options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"),
+        "SQLite keeps memory statistics (LIBSQLITE3_FLAGS unset?): {options:?}"
     );
 }
 
