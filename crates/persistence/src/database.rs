@@ -85,7 +85,10 @@ impl Database {
     /// Closes every connection: idle ones at once, busy ones as their statements finish.
     pub async fn close(self) {
         self.statements.permits.close();
-        self.statements.take_idle();
+        let idle = std::mem::take(&mut *self.statements.lock_idle());
+        for (connection, _) in idle {
+            connection.close().await;
+        }
         self.orm.close().await.ok();
     }
 }
@@ -163,10 +166,11 @@ enum Reply {
     Rows(Vec<QueryResult>),
 }
 
-/// Connections not running a statement, the most recently used last, each with the time
-/// it came back.
+/// The statement pool: at most as many open connections as `permits` had at the start.
 struct StatementPool {
     options: Options,
+    /// Open connections not running a statement, the most recently used last, each with
+    /// the time it came back.
     idle: Mutex<Vec<(Connection, Instant)>>,
     /// One permit per connection that may be open.
     permits: Semaphore,
@@ -242,12 +246,6 @@ impl StatementPool {
         // while it was locked leaves nothing to repair.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// Empties the idle list; the connections close as they are dropped.
-    fn take_idle(&self) {
-        let idle = std::mem::take(&mut *self.lock_idle());
-        drop(idle);
-    }
 }
 
 /// A connection checked out for one statement. Dropped without `give_back` (the
@@ -293,6 +291,18 @@ impl Connection {
         match self {
             Connection::Postgres(connection) => connection.ping().await,
             Connection::Sqlite(connection) => connection.ping().await,
+        }
+    }
+
+    /// Says goodbye to the server (or stops the SQLite thread) before closing; a connection
+    /// that failed is simply dropped instead.
+    async fn close(self) {
+        let closed = match self {
+            Connection::Postgres(connection) => connection.close().await,
+            Connection::Sqlite(connection) => connection.close().await,
+        };
+        if let Err(err) = closed {
+            tracing::debug!("closing a database connection failed: {err}");
         }
     }
 }
