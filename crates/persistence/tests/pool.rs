@@ -55,8 +55,10 @@ async fn survives_a_dropped_connection<C: ConnectionTrait>(url: &str, conn: &C) 
 #[tokio::test]
 async fn an_idle_connection_the_server_dropped_is_replaced_before_use() {
     let db = migrated().await;
-    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
-        eprintln!("skipped: SQLite has no server to drop a connection");
+    if !db.runs_on(
+        DatabaseBackend::Postgres,
+        "SQLite has no server to drop a connection",
+    ) {
         return;
     }
     // The statement pool, then sea-orm's (transactions run there).
@@ -115,8 +117,10 @@ async fn backend_pid(conn: &Database) -> i32 {
 #[tokio::test]
 async fn an_error_the_database_reports_keeps_the_connection() {
     let db = migrated().await;
-    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
-        eprintln!("skipped: SQLite has no backend process to tell connections apart");
+    if !db.runs_on(
+        DatabaseBackend::Postgres,
+        "SQLite has no backend process to tell connections apart",
+    ) {
         return;
     }
     let one = roster_persistence::connect_with(db.url(), 1).await.unwrap();
@@ -139,8 +143,10 @@ async fn an_error_the_database_reports_keeps_the_connection() {
 #[tokio::test]
 async fn the_statement_pool_opens_no_more_connections_than_its_size() {
     let db = migrated().await;
-    if db.conn.get_database_backend() != DatabaseBackend::Postgres {
-        eprintln!("skipped: SQLite connections are not visible to count");
+    if !db.runs_on(
+        DatabaseBackend::Postgres,
+        "SQLite connections are not visible to count",
+    ) {
         return;
     }
     let two = roster_persistence::connect_with(db.url(), 2).await.unwrap();

@@ -11,8 +11,7 @@ use crate::support::migrated;
 #[tokio::test]
 async fn the_bundled_sqlite_has_no_stat4_and_no_memory_statistics() {
     let db = migrated().await;
-    if db.conn.get_database_backend() != DatabaseBackend::Sqlite {
-        eprintln!("skipped: runs on the embedded SQLite");
+    if !db.runs_on(DatabaseBackend::Sqlite, "runs on the embedded SQLite") {
         return;
     }
     let rows = db
@@ -48,8 +47,7 @@ async fn the_bundled_sqlite_has_no_stat4_and_no_memory_statistics() {
 #[tokio::test]
 async fn pooled_sqlite_connections_map_the_database_file() {
     let db = migrated().await;
-    if db.conn.get_database_backend() != DatabaseBackend::Sqlite {
-        eprintln!("skipped: runs on the embedded SQLite");
+    if !db.runs_on(DatabaseBackend::Sqlite, "runs on the embedded SQLite") {
         return;
     }
     let row = db

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use roster_domain::{Membership, Organization, OrganizationKind, Role, User};
 use roster_persistence::{Database, memberships, organizations, users};
+use sea_orm::{ConnectionTrait as _, DatabaseBackend};
 use test_support::TestDb;
 use uuid::Uuid;
 
@@ -18,6 +19,15 @@ impl Db {
     /// The database's URL.
     pub fn url(&self) -> &str {
         &self._test_db.url
+    }
+
+    /// Whether a test for `backend` only runs here; when not, says so (`why_not`).
+    pub fn runs_on(&self, backend: DatabaseBackend, why_not: &str) -> bool {
+        let runs = self.conn.get_database_backend() == backend;
+        if !runs {
+            eprintln!("skipped: {why_not}");
+        }
+        runs
     }
 }
 
