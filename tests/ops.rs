@@ -1,8 +1,48 @@
 //! Health, readiness, metrics, request ids and graceful shutdown.
 
+use sea_orm::{ConnectionTrait as _, DatabaseBackend, Statement};
 use serde_json::json;
 
 use crate::support::{TestApp, eventually};
+
+/// `ROSTER_DATABASE_MAX_CONNECTIONS=1`: one connection for single statements and one for
+/// transactions serve sign-in, an invitation answered and eight members pages in flight at
+/// once. A use case that needed a second connection of one pool while holding the first
+/// would wait for itself until the pool's 30 s timeout, and fail here. On PostgreSQL the
+/// server is seen to hold no more than those two.
+#[tokio::test]
+async fn one_connection_per_database_pool_serves_concurrent_requests() {
+    let app = TestApp::spawn_with(&[("ROSTER_DATABASE_MAX_CONNECTIONS", "1")]).await;
+    let owner = app.sign_in("owner@example.com").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let member = app.sign_in("member@example.com").await;
+    app.join(&owner, &org, &member, "MEMBER").await;
+    let query = "query($id: ID) { organization(id: $id) { viewerRole \
+                 members(first: 10) { totalCount nodes { role user { email } } } } }";
+    let pages = (0..8).map(|_| app.gql(Some(&owner.token), query, json!({ "id": org })));
+    for body in futures::future::join_all(pages).await {
+        let organization = &body["data"]["organization"];
+        assert_eq!(organization["viewerRole"], "OWNER", "{body}");
+        assert_eq!(organization["members"]["totalCount"], 2, "{body}");
+    }
+    if app.db.get_database_backend() == DatabaseBackend::Postgres {
+        // Everything on this database but the fixture's own two pools: the server's.
+        let row = app
+            .db
+            .orm()
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                "SELECT count(*) AS open FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let open: i64 = row.try_get("", "open").unwrap();
+        // The fixture's statement pool has read the outbox on one connection.
+        assert!(open <= 3, "{open} other connections are open");
+    }
+}
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {

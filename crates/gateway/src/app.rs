@@ -124,16 +124,20 @@ async fn connect_database(config: &Config) -> anyhow::Result<Database> {
     let url = config.database_url();
     let target = database_target(url);
     tracing::info!("connecting to {target}");
+    let pool_size = config.database_max_connections();
     let mut pause = Duration::from_secs(1);
     for attempt in 1..=CONNECT_ATTEMPTS {
-        let connected = tokio::time::timeout(CONNECT_TIMEOUT, roster_persistence::connect(url))
-            .await
-            .unwrap_or_else(|_| {
-                Err(roster_persistence::DbErr::Custom(format!(
-                    "no connection within {}s",
-                    CONNECT_TIMEOUT.as_secs()
-                )))
-            });
+        let connected = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            roster_persistence::connect_with(url, pool_size),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(roster_persistence::DbErr::Custom(format!(
+                "no connection within {}s",
+                CONNECT_TIMEOUT.as_secs()
+            )))
+        });
         match connected {
             Ok(db) => return Ok(db),
             Err(err) if attempt < CONNECT_ATTEMPTS && !url.starts_with("sqlite") => {

@@ -64,18 +64,24 @@ const MMAP_SIZE: &str = "268435456";
 /// largest page (100 items plus the one that tells whether there is a next page).
 const ROW_BUFFER: usize = 128;
 
-/// Opens the database at `url` (`sqlite://...` or `postgres://...`): up to 16 connections
-/// for single statements and 16 for transactions on PostgreSQL, 8 and 8 on SQLite.
+/// Opens the database at `url` (`sqlite://...` or `postgres://...`) with
+/// `default_max_connections` in each pool.
 ///
 /// # Errors
 /// `DbErr` when the URL is malformed or the database is unreachable.
 pub async fn connect(url: &str) -> Result<Database, DbErr> {
-    let max = if url.starts_with("sqlite") { 8 } else { 16 };
-    connect_with(url, max).await
+    connect_with(url, default_max_connections(url)).await
 }
 
-/// `connect` with `max_connections` in each of the two pools (the bench's ceiling opens
-/// one as large as its load's concurrency).
+/// How many connections each pool of a database at `url` may open unless told: 16 on
+/// PostgreSQL, 8 on SQLite (whose writers queue for one lock anyway).
+#[must_use]
+pub fn default_max_connections(url: &str) -> u32 {
+    if url.starts_with("sqlite") { 8 } else { 16 }
+}
+
+/// `connect` with `max_connections` in each of the two pools (the server's
+/// `ROSTER_DATABASE_MAX_CONNECTIONS`; the bench's ceiling sizes it to its load).
 ///
 /// # Errors
 /// `DbErr` when the URL is malformed or the database is unreachable.

@@ -34,7 +34,8 @@ pub mod weekly_summaries;
 
 pub use database::Database;
 pub use db::{
-    begin_write, connect, connect_with, lock_key, migrate, migrations_pending, sql_statements,
+    begin_write, connect, connect_with, default_max_connections, lock_key, migrate,
+    migrations_pending, sql_statements,
 };
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

@@ -14,8 +14,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use env::{
-    Env, app_url, days, flag, ip_list, is_loopback_url, millis, minutes, parse, public_url,
-    seconds, secret, text,
+    Env, app_url, days, flag, ip_list, is_loopback_url, millis, minutes, parse, pool_size,
+    public_url, seconds, secret, text,
 };
 
 /// Everything `roster` needs to start.
@@ -57,6 +57,9 @@ pub struct HttpConfig {
 pub struct DatabaseConfig {
     /// `sqlite://...` or `postgres://...`; may hold a password.
     pub url: SecretString,
+    /// Connections in each of the two pools (single statements, transactions); `None`
+    /// means 16 on PostgreSQL and 8 on SQLite.
+    pub max_connections: Option<u32>,
 }
 
 /// Mail delivery.
@@ -141,6 +144,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             url: SecretString::from("sqlite://roster.db?mode=rwc"),
+            max_connections: None,
         }
     }
 }
@@ -248,6 +252,11 @@ impl Config {
             secret(raw).map(Some)
         })?;
         env.read("ROSTER_DATABASE_URL", &mut config.database.url, secret)?;
+        env.read(
+            "ROSTER_DATABASE_MAX_CONNECTIONS",
+            &mut config.database.max_connections,
+            |raw| pool_size(raw).map(Some),
+        )?;
         let mail = &mut config.mail;
         env.read("ROSTER_SMTP_URL", &mut mail.smtp_url, |raw| {
             secret(raw).map(Some)
@@ -383,6 +392,15 @@ impl Config {
     #[must_use]
     pub fn database_url(&self) -> &str {
         self.database.url.expose_secret()
+    }
+
+    /// Connections in each of the two database pools: `ROSTER_DATABASE_MAX_CONNECTIONS`,
+    /// else persistence's default for the backend.
+    #[must_use]
+    pub fn database_max_connections(&self) -> u32 {
+        self.database
+            .max_connections
+            .unwrap_or_else(|| roster_persistence::default_max_connections(self.database_url()))
     }
 }
 

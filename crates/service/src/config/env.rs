@@ -121,3 +121,11 @@ pub(super) fn minutes(raw: &str) -> Result<chrono::Duration, String> {
 pub(super) fn days(raw: &str) -> Result<chrono::Duration, String> {
     whole(raw, chrono::Duration::days)
 }
+
+/// A pool size: at least one connection, and not more than a database server accepts.
+pub(super) fn pool_size(raw: &str) -> Result<u32, String> {
+    match parse::<u32>(raw) {
+        Ok(size @ 1..=1000) => Ok(size),
+        _ => Err("must be a whole number from 1 to 1000".into()),
+    }
+}

@@ -122,3 +122,19 @@ fn debug_never_prints_database_or_smtp_credentials() {
     }
     assert_eq!(config.database_url(), "postgres://app:hunter2@db/roster");
 }
+
+#[test]
+fn each_database_pool_holds_16_connections_on_postgres_8_on_sqlite_unless_set() {
+    assert_eq!(config(&[]).unwrap().database_max_connections(), 8);
+    let postgres = ("ROSTER_DATABASE_URL", "postgres://db/roster");
+    assert_eq!(config(&[postgres]).unwrap().database_max_connections(), 16);
+    let set = config(&[postgres, ("ROSTER_DATABASE_MAX_CONNECTIONS", "4")]).unwrap();
+    assert_eq!(set.database_max_connections(), 4);
+    for refused in ["0", "-1", "1001", "many"] {
+        let err = config(&[("ROSTER_DATABASE_MAX_CONNECTIONS", refused)]).unwrap_err();
+        assert_eq!(
+            err.name, "ROSTER_DATABASE_MAX_CONNECTIONS",
+            "{refused} was accepted"
+        );
+    }
+}
