@@ -1,7 +1,7 @@
 //! Connecting, migrating and starting write transactions the same way on both backends.
 //!
-//! SQLite gets foreign keys on every connection of either pool, WAL, a busy timeout and a memory
-//! map of the file shared by the pool, and every write transaction starts with
+//! SQLite gets foreign keys on every connection of either pool, WAL, a busy timeout and a
+//! memory map of the file shared by the connections, and every write transaction starts with
 //! `BEGIN IMMEDIATE` so writers queue for the lock up front instead of failing to upgrade
 //! a read lock halfway through. PostgreSQL uses ordinary transactions plus row locks
 //! (`organizations::lock`) where an invariant spans rows.
