@@ -1,8 +1,10 @@
 //! The load generator: `xtask bench-load`, a separate process the bench spawns (the
 //! release build), so the server's CPU is not shared with the client's bookkeeping in one
 //! process. It reads a JSON spec on stdin (URL, token, requests, concurrency, warm-up and
-//! measured seconds), keeps that many requests in flight over as many HTTP/1.1 connections,
-//! validates every response body, and prints one JSON object on stdout.
+//! measured seconds), keeps that many requests in flight over as many HTTP/1.1 connections
+//! (hyper's client connection, one per task: nothing between the task and the socket),
+//! validates every response body, and prints one JSON object on stdout, with its own CPU
+//! time, which it takes from the machine the server runs on.
 
 use std::io::Read as _;
 use std::sync::Arc;
@@ -10,6 +12,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::{Method, StatusCode};
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 use super::scenarios::{self, Request};
@@ -43,15 +51,13 @@ pub(crate) async fn main() -> anyhow::Result<()> {
     let warmup = Duration::from_secs_f64(spec["warmup"].as_f64().context("warmup")?);
     let seconds = Duration::from_secs_f64(spec["seconds"].as_f64().context("seconds")?);
 
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
-    let bodies: Arc<Vec<(String, Request)>> = Arc::new(
+    let target = Target::parse(&url, &token)?;
+    let bodies: Arc<Vec<(Bytes, Request)>> = Arc::new(
         requests
             .into_iter()
             .map(|request| {
                 let body = json!({ "query": request.query, "variables": request.variables });
-                (body.to_string(), request)
+                (Bytes::from(body.to_string()), request)
             })
             .collect(),
     );
@@ -61,15 +67,16 @@ pub(crate) async fn main() -> anyhow::Result<()> {
     let until = measured_from + seconds;
     let tasks: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
-            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            let target = target.clone();
             let (bodies, next) = (Arc::clone(&bodies), Arc::clone(&next));
             tokio::spawn(async move {
                 let mut tally = Tally::default();
+                let mut connection = None;
                 while Instant::now() < until {
                     let (body, request) =
                         &bodies[next.fetch_add(1, Ordering::Relaxed) % bodies.len()];
                     let sent = Instant::now();
-                    let outcome = send(&http, &url, &token, body, request).await;
+                    let outcome = send(&target, &mut connection, body, request).await;
                     let done = Instant::now();
                     if done < measured_from || done > until {
                         tally.warmup += 1;
@@ -105,35 +112,106 @@ pub(crate) async fn main() -> anyhow::Result<()> {
         "p50_ms": percentile(&all.latencies, 50.0).as_secs_f64() * 1000.0,
         "p99_ms": percentile(&all.latencies, 99.0).as_secs_f64() * 1000.0,
         "first_failure": all.first_failure,
+        "cpu_ms": own_cpu_ms()?,
     });
     println!("{report}");
     Ok(())
 }
 
+/// This process's CPU time so far (user + system), in milliseconds, so the bench can show
+/// what the load itself took from the machine the server runs on.
+fn own_cpu_ms() -> anyhow::Result<f64> {
+    let ticks = super::server::ticks_per_second();
+    Ok(super::server::cpu_time(std::process::id(), ticks)?.as_secs_f64() * 1000.0)
+}
+
+/// Where requests go: the server's address and the headers every request carries.
+#[derive(Clone)]
+struct Target {
+    address: String,
+    uri: hyper::Uri,
+    host: HeaderValue,
+    authorization: HeaderValue,
+}
+
+impl Target {
+    fn parse(url: &str, token: &str) -> anyhow::Result<Self> {
+        let url: hyper::Uri = url.parse().context("url")?;
+        let authority = url.authority().context("url has no host")?.clone();
+        // Origin form (`POST /graphql`), as clients send it to a server that is not a proxy.
+        let path = url.path_and_query().map_or("/", |path| path.as_str());
+        Ok(Self {
+            address: authority.to_string(),
+            uri: path.parse().context("url path")?,
+            host: HeaderValue::from_str(authority.as_str())?,
+            authorization: HeaderValue::from_str(&format!("Bearer {token}"))?,
+        })
+    }
+}
+
+/// One open HTTP/1.1 connection: each task keeps its own, as a browser or a product
+/// backend keeps a pooled one, and opens a new one only after an error.
+type Connection = http1::SendRequest<Full<Bytes>>;
+
 /// One request; `Err` says why its answer does not count (transport, status or body).
 async fn send(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    body: &str,
+    target: &Target,
+    connection: &mut Option<Connection>,
+    body: &Bytes,
     request: &Request,
 ) -> Result<(), String> {
-    let response = http
-        .post(url)
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
+    let outcome = exchange(target, connection, body).await;
+    if outcome.is_err() {
+        *connection = None;
+    }
+    let (status, bytes) = outcome?;
+    if !status.is_success() {
+        return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+    }
+    scenarios::validate(&bytes, &request.checks)
+}
+
+/// Sends `body` over `connection` (opened first if there is none): status and body back.
+async fn exchange(
+    target: &Target,
+    connection: &mut Option<Connection>,
+    body: &Bytes,
+) -> Result<(StatusCode, Bytes), String> {
+    let sender = match connection {
+        Some(sender) => sender,
+        None => connection.insert(
+            connect(&target.address)
+                .await
+                .map_err(|err| err.to_string())?,
+        ),
+    };
+    let mut outgoing = hyper::Request::new(Full::new(body.clone()));
+    *outgoing.method_mut() = Method::POST;
+    *outgoing.uri_mut() = target.uri.clone();
+    let headers = outgoing.headers_mut();
+    headers.insert(HOST, target.host.clone());
+    headers.insert(AUTHORIZATION, target.authorization.clone());
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let response = sender
+        .send_request(outgoing)
         .await
         .map_err(|err| err.to_string())?;
     let status = response.status();
-    let bytes = response.bytes().await.map_err(|err| err.to_string())?;
-    let answer: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| format!("{status}: {}", String::from_utf8_lossy(&bytes)))?;
-    if !status.is_success() {
-        return Err(format!("{status}: {answer}"));
-    }
-    scenarios::validate(&answer, &request.checks)
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|err| err.to_string())?
+        .to_bytes();
+    Ok((status, bytes))
+}
+
+async fn connect(address: &str) -> anyhow::Result<Connection> {
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    Ok(sender)
 }
 
 /// The nearest-rank percentile `p` (0-100) of ascending `sorted`; zero when empty.

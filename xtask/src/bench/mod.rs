@@ -59,6 +59,8 @@ struct Row {
     p50_ms: f64,
     p99_ms: f64,
     cpu_ms: f64,
+    /// The load generator's CPU per request: taken from the same cores as the server's.
+    client_cpu_ms: f64,
     sql: f64,
     ceiling: f64,
     failures: u64,
@@ -183,13 +185,13 @@ async fn run_on(
             let mut previous: Option<Vec<String>> = None;
             for _ in 0..5 {
                 capture.take_statements();
-                let body: Value = http
+                let body = http
                     .post(graphql(&capture.base))
                     .bearer_auth(&token)
                     .json(&json!({ "query": request.query, "variables": request.variables }))
                     .send()
                     .await?
-                    .json()
+                    .bytes()
                     .await?;
                 if let Err(why) = scenarios::validate(&body, &request.checks) {
                     bail!("{}: {why}", scenario.name);
@@ -232,6 +234,7 @@ async fn run_on(
             p50_ms: load["p50_ms"].as_f64().unwrap_or(0.0),
             p99_ms: load["p99_ms"].as_f64().unwrap_or(0.0),
             cpu_ms: (cpu_after - cpu_before).as_secs_f64() * 1000.0 / total,
+            client_cpu_ms: load["cpu_ms"].as_f64().unwrap_or(0.0) / total,
             // Less the one statement the second scrape itself runs (the outbox depth).
             sql: sql_after.saturating_sub(sql_before + 1) as f64 / total,
             ceiling: 0.0,
@@ -334,20 +337,21 @@ fn print_table(backend: &str, measured: &Measured) {
     let rows = &measured.rows;
     println!("\n{backend}");
     println!(
-        "| {:<20} | {:>8} | {:>7} | {:>7} | {:>10} | {:>7} | {:>13} | {:>7} | {:>8} |",
+        "| {:<20} | {:>8} | {:>7} | {:>7} | {:>10} | {:>15} | {:>7} | {:>13} | {:>7} | {:>8} |",
         "scenario",
         "req/s",
         "p50 ms",
         "p99 ms",
         "CPU ms/req",
+        "load CPU ms/req",
         "SQL/req",
         "ceiling req/s",
         "ratio",
         "failures"
     );
     println!(
-        "|{:-<22}|{:->10}|{:->9}|{:->9}|{:->12}|{:->9}|{:->15}|{:->9}|{:->10}|",
-        "", ":", ":", ":", ":", ":", ":", ":", ":"
+        "|{:-<22}|{:->10}|{:->9}|{:->9}|{:->12}|{:->17}|{:->9}|{:->15}|{:->9}|{:->10}|",
+        "", ":", ":", ":", ":", ":", ":", ":", ":", ":"
     );
     for row in rows {
         let ratio = if row.ceiling > 0.0 {
@@ -356,12 +360,13 @@ fn print_table(backend: &str, measured: &Measured) {
             0.0
         };
         println!(
-            "| {:<20} | {:>8.0} | {:>7.2} | {:>7.2} | {:>10.3} | {:>7.2} | {:>13.0} | {:>6.2}x | {:>8} |",
+            "| {:<20} | {:>8.0} | {:>7.2} | {:>7.2} | {:>10.3} | {:>15.3} | {:>7.2} | {:>13.0} | {:>6.2}x | {:>8} |",
             row.name,
             row.rps,
             row.p50_ms,
             row.p99_ms,
             row.cpu_ms,
+            row.client_cpu_ms,
             row.sql,
             row.ceiling,
             ratio,
