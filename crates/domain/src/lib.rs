@@ -38,6 +38,7 @@ pub use logo::{Logo, LogoError, LogoType, NewLogo};
 pub use membership::MembershipRuleError;
 pub use model::{
     ApiKey, AuditEvent, Member, Membership, Organization, OrganizationView, Project, User,
+    UserSummary,
 };
 pub use notifications::{NotificationPreferences, PreferenceChanges};
 pub use organization::{

@@ -19,6 +19,25 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// What other members see of a user: who they are, not where they were last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: Uuid,
+    /// Normalized (lowercase) address.
+    pub email: String,
+    pub display_name: Option<String>,
+}
+
+impl From<&User> for UserSummary {
+    fn from(user: &User) -> Self {
+        UserSummary {
+            id: user.id,
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+        }
+    }
+}
+
 /// An organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
@@ -60,7 +79,7 @@ pub struct OrganizationView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub membership: Membership,
-    pub user: User,
+    pub user: UserSummary,
 }
 
 /// A project: owned by exactly one organization.

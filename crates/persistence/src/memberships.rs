@@ -2,7 +2,7 @@
 //! role lookup, and keyset pages of members with their users in one statement.
 
 use chrono::{DateTime, Utc};
-use roster_domain::{Member, Membership, Role};
+use roster_domain::{Member, Membership, Role, UserSummary};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -12,22 +12,22 @@ use uuid::Uuid;
 
 use crate::entity::{memberships, organizations, users};
 use crate::error::{RepoError, RepoResult};
-use crate::positional::all_with_related;
+use crate::positional::Columns;
 
 pub(crate) fn to_domain(model: memberships::Model) -> RepoResult<Membership> {
-    let role = Role::parse(&model.role).map_err(|err| {
-        RepoError::Db(sea_orm::DbErr::Custom(format!(
-            "membership {}: {err}",
-            model.id
-        )))
-    })?;
     Ok(Membership {
         id: model.id,
         organization_id: model.organization_id,
         user_id: model.user_id,
-        role,
+        role: stored_role(model.id, &model.role)?,
         joined_at: model.created_at,
     })
+}
+
+/// The role stored on membership `id`.
+fn stored_role(id: Uuid, role: &str) -> RepoResult<Role> {
+    Role::parse(role)
+        .map_err(|err| RepoError::Db(sea_orm::DbErr::Custom(format!("membership {id}: {err}"))))
 }
 
 /// Adds `user_id` to `organization_id` with `role` and bumps the organization's counter in
@@ -119,13 +119,28 @@ fn search_condition(search: &str) -> Condition {
         )
 }
 
+/// A page selects only what a listed member shows, in the order `page` decodes it: the
+/// membership's id, role and join time, then the user's id, email and display name. The
+/// organization is the one asked for, and the membership's user is that user.
 fn page_query(
     organization_id: Uuid,
     filter: &MemberFilter,
     after: Option<Uuid>,
     limit: u64,
-) -> sea_orm::SelectTwo<memberships::Entity, users::Entity> {
-    let mut query = by_org_and_role(organization_id, filter.role).find_also_related(users::Entity);
+) -> Select<memberships::Entity> {
+    let mut query = by_org_and_role(organization_id, filter.role)
+        .select_only()
+        .columns([
+            memberships::Column::Id,
+            memberships::Column::Role,
+            memberships::Column::CreatedAt,
+        ])
+        .columns([
+            users::Column::Id,
+            users::Column::Email,
+            users::Column::DisplayName,
+        ])
+        .inner_join(users::Entity);
     if let Some(search) = &filter.search {
         query = query.filter(search_condition(search));
     }
@@ -160,14 +175,34 @@ pub async fn page<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<Vec<Member>> {
-    let query = page_query(organization_id, filter, after, limit);
-    all_with_related::<memberships::Model, users::Model, _>(db, query)
-        .await?
-        .into_iter()
-        .map(|(membership, user)| {
+    let statement = page_statement(
+        db.get_database_backend(),
+        organization_id,
+        filter,
+        after,
+        limit,
+    );
+    let rows = db.query_all_raw(statement).await?;
+    rows.iter()
+        .map(|row| {
+            let mut columns = Columns::new(row);
+            let id = columns.take()?;
+            let role: String = columns.take()?;
+            let joined_at = columns.take()?;
+            let user = UserSummary {
+                id: columns.take()?,
+                email: columns.take()?,
+                display_name: columns.take()?,
+            };
             Ok(Member {
-                membership: to_domain(membership)?,
-                user: crate::users::to_domain(user),
+                membership: Membership {
+                    id,
+                    organization_id,
+                    user_id: user.id,
+                    role: stored_role(id, &role)?,
+                    joined_at,
+                },
+                user,
             })
         })
         .collect()

@@ -84,23 +84,33 @@ async fn page_runs_the_statement_page_statement_builds() {
         role: Some(Role::Member),
         search: Some("M".into()),
     };
-    let from_page: Vec<Uuid> = memberships::page(db, org.id, &filter, None, 3)
+    let members = memberships::page(db, org.id, &filter, None, 3)
         .await
-        .unwrap()
-        .into_iter()
-        .map(|member| member.membership.id)
-        .collect();
-    let by_hand: Vec<Uuid> = db
+        .unwrap();
+    for member in &members {
+        assert_eq!(member.membership.organization_id, org.id);
+        assert_eq!(member.membership.user_id, member.user.id);
+    }
+    let from_page: Vec<Uuid> = members.iter().map(|member| member.membership.id).collect();
+    let rows = db
         .query_all_raw(memberships::page_statement(
             backend, org.id, &filter, None, 3,
         ))
         .await
-        .unwrap()
+        .unwrap();
+    let by_hand: Vec<Uuid> = rows
         .iter()
         .map(|row| row.try_get_by_index::<Uuid>(0).unwrap())
         .collect();
     assert_eq!(from_page.len(), 3);
     assert_eq!(from_page, by_hand);
+    // Only what a listed member shows: membership id, role, joined; user id, email, name.
+    assert_eq!(
+        rows[0].column_names().len(),
+        6,
+        "{:?}",
+        rows[0].column_names()
+    );
 
     let from_page: Vec<Uuid> = audit::page(db, org.id, &AuditFilter::default(), None, 10)
         .await

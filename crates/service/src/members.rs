@@ -52,7 +52,7 @@ impl Roster {
         txn.commit().await?;
         Ok(Member {
             membership: updated,
-            user,
+            user: (&user).into(),
         })
     }
 

@@ -117,7 +117,7 @@ impl InvitationObject {
             .map(OrganizationObject))
     }
     async fn invited_by(&self) -> Option<UserObject> {
-        self.0.inviter.clone().map(UserObject)
+        self.0.inviter.as_ref().map(|user| UserObject(user.into()))
     }
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.invitation.expires_at

@@ -93,7 +93,7 @@ impl ApiKeyObject {
     }
     /// Who created it (rotate keys when someone leaves).
     async fn created_by(&self) -> Option<UserObject> {
-        self.0.creator.clone().map(UserObject)
+        self.0.creator.as_ref().map(|user| UserObject(user.into()))
     }
 }
 

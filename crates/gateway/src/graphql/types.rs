@@ -5,7 +5,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use roster_domain::paging::member_search;
-use roster_domain::{Member, OrganizationKind, OrganizationView, Role, User};
+use roster_domain::{Member, OrganizationKind, OrganizationView, Role, UserSummary};
 use roster_service::{MemberFilter, SignedIn};
 
 use super::error::ResultExt;
@@ -61,8 +61,8 @@ impl From<OrganizationKind> for GqlOrganizationKind {
     }
 }
 
-/// A person.
-pub(super) struct UserObject(pub User);
+/// A person, as anyone who may see them sees them.
+pub(super) struct UserObject(pub UserSummary);
 
 #[Object(name = "User")]
 impl UserObject {
@@ -86,7 +86,7 @@ impl SessionObject {
         self.0.token.expose()
     }
     async fn user(&self) -> UserObject {
-        UserObject(self.0.user.clone())
+        UserObject((&self.0.user).into())
     }
     async fn active_organization(&self) -> Option<OrganizationObject> {
         self.0.active_organization.clone().map(OrganizationObject)
@@ -383,7 +383,7 @@ pub(super) struct Viewer;
 #[Object]
 impl Viewer {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
-        Ok(UserObject(actor(ctx).await?.user.clone()))
+        Ok(UserObject((&actor(ctx).await?.user).into()))
     }
     /// The organization the caller last switched to (remembered across sessions).
     async fn active_organization(

@@ -72,7 +72,10 @@ impl Roster {
                 .ok_or(Error::NotFound("organization"))?;
         txn.commit().await?;
         Ok(Accepted {
-            member: Member { membership, user },
+            member: Member {
+                membership,
+                user: (&user).into(),
+            },
             organization,
             session,
         })
