@@ -13,14 +13,17 @@
 //!   database reports (a constraint, bad SQL) leaves it usable, as it does in sqlx;
 //! - a connection idle for more than a second is pinged before use, as sea-orm's pool's
 //!   are (`db::pool_options`), so one that a restart or an idle timeout ended is replaced
-//!   before a statement reaches it.
+//!   before a statement reaches it;
+//! - a connection idle for longer than the idle timeout (`db::IDLE_TIMEOUT`, as sea-orm's
+//!   pool) is closed by a task that looks every half timeout, so after a burst the pool
+//!   shrinks back on the database server even when no statement comes.
 //!
 //! Every statement is counted and traced as sea-orm's pool counts and traces its own
 //! (`db::observe_statement`).
 
 use std::str::FromStr as _;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sea_orm::sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection};
@@ -52,6 +55,7 @@ impl Database {
         orm: DatabaseConnection,
         url: &str,
         max_connections: u32,
+        idle_timeout: Duration,
     ) -> Result<Database, DbErr> {
         let options = match orm.get_database_backend() {
             DatabaseBackend::Sqlite => Options::Sqlite(crate::db::sqlite_settings(
@@ -66,14 +70,14 @@ impl Database {
             ),
         };
         let size = usize::try_from(max_connections).unwrap_or(1).max(1);
-        Ok(Database {
-            orm,
-            statements: Arc::new(StatementPool {
-                options,
-                idle: Mutex::new(Vec::with_capacity(size)),
-                permits: Semaphore::new(size),
-            }),
-        })
+        let statements = Arc::new(StatementPool {
+            options,
+            idle: Mutex::new(Vec::with_capacity(size)),
+            permits: Semaphore::new(size),
+            idle_timeout,
+        });
+        tokio::spawn(close_idle(Arc::downgrade(&statements)));
+        Ok(Database { orm, statements })
     }
 
     /// sea-orm's pool, for what needs it: transactions and the migrator.
@@ -162,6 +166,33 @@ struct StatementPool {
     idle: Mutex<Vec<(Connection, Instant)>>,
     /// One permit per connection that may be open.
     permits: Semaphore,
+    /// An idle connection is closed after this long.
+    idle_timeout: Duration,
+}
+
+/// Every half idle timeout, closes the pool's connections idle for longer than the
+/// timeout, until the pool is dropped or closed.
+async fn close_idle(pool: Weak<StatementPool>) {
+    let period = pool
+        .upgrade()
+        .map_or(Duration::ZERO, |pool| pool.idle_timeout / 2)
+        .max(Duration::from_millis(10));
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(pool) = pool.upgrade().filter(|pool| !pool.permits.is_closed()) else {
+            return;
+        };
+        let stale = {
+            let mut idle = pool.lock_idle();
+            // Oldest first: connections go back to the end and are taken from the end.
+            let stale = idle.partition_point(|(_, since)| since.elapsed() > pool.idle_timeout);
+            idle.drain(..stale).collect::<Vec<_>>()
+        };
+        drop(pool);
+        for (connection, _) in stale {
+            connection.close().await;
+        }
+    }
 }
 
 impl StatementPool {

@@ -31,6 +31,9 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// A connection idle for longer is pinged before use.
 pub(crate) const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+/// A connection idle for longer is closed (sqlx's default, set here for both pools), so a
+/// burst's extra connections do not stay open on the database server.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Statements run by every pool `connect` opened in this process.
 static SQL_STATEMENTS: AtomicU64 = AtomicU64::new(0);
@@ -86,9 +89,24 @@ pub fn default_max_connections(url: &str) -> u32 {
 /// # Errors
 /// `DbErr` when the URL is malformed or the database is unreachable.
 pub async fn connect_with(url: &str, max_connections: u32) -> Result<Database, DbErr> {
-    let mut orm = sea_orm::Database::connect(pool_options(url, max_connections)).await?;
+    connect_with_idle_timeout(url, max_connections, IDLE_TIMEOUT).await
+}
+
+/// `connect_with`, closing connections idle for longer than `idle_timeout` instead of
+/// `IDLE_TIMEOUT` (tests use a short one).
+///
+/// # Errors
+/// `DbErr` when the URL is malformed or the database is unreachable.
+pub async fn connect_with_idle_timeout(
+    url: &str,
+    max_connections: u32,
+    idle_timeout: Duration,
+) -> Result<Database, DbErr> {
+    let mut options = pool_options(url, max_connections);
+    options.idle_timeout(idle_timeout);
+    let mut orm = sea_orm::Database::connect(options).await?;
     orm.set_metric_callback(observe_statement);
-    Database::new(orm, url, max_connections)
+    Database::new(orm, url, max_connections, idle_timeout)
 }
 
 /// The settings of sea-orm's pool, with `max_connections`.

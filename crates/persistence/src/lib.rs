@@ -34,8 +34,8 @@ pub mod weekly_summaries;
 
 pub use database::Database;
 pub use db::{
-    begin_write, connect, connect_with, default_max_connections, lock_key, migrate,
-    migrations_pending, sql_statements,
+    IDLE_TIMEOUT, begin_write, connect, connect_with, connect_with_idle_timeout,
+    default_max_connections, lock_key, migrate, migrations_pending, sql_statements,
 };
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};

@@ -6,7 +6,8 @@
 //! - a statement abandoned halfway (its caller went away) does not leave its connection,
 //!   in the middle of a reply, to the next statement;
 //! - an error the database reports leaves the connection in use, and the pool never opens
-//!   more connections than its size.
+//!   more connections than its size;
+//! - connections idle past the idle timeout are closed, ones in use are not.
 
 use std::time::Duration;
 
@@ -165,21 +166,83 @@ async fn the_statement_pool_opens_no_more_connections_than_its_size() {
     for statement in statements {
         statement.await.unwrap().unwrap();
     }
-    let row = db
-        .conn
-        .orm()
-        .query_one_raw(sql(
-            DatabaseBackend::Postgres,
-            "SELECT count(*) AS sleepers FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE '%pg_sleep(0.05)'",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let sleepers: i64 = row.try_get("", "sleepers").unwrap();
+    let sleepers = connections_whose_last_statement(&db.conn, "pg_sleep(0.05)").await;
     assert!(
         (1..=2).contains(&sleepers),
         "{sleepers} connections ran the eight statements"
     );
     two.close().await;
+}
+
+/// How many connections to this database last ran a statement ending in `tail`.
+async fn connections_whose_last_statement(db: &Database, tail: &str) -> i64 {
+    let row = db
+        .orm()
+        .query_one_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT count(*) AS connections FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE '%' || $1",
+            [tail.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "connections").unwrap()
+}
+
+#[tokio::test]
+async fn connections_idle_past_the_timeout_are_closed_and_busy_ones_kept() {
+    let db = migrated().await;
+    if !db.runs_on(
+        DatabaseBackend::Postgres,
+        "SQLite connections are not visible to count",
+    ) {
+        return;
+    }
+    let timeout = Duration::from_millis(300);
+    let four = roster_persistence::connect_with_idle_timeout(db.url(), 4, timeout)
+        .await
+        .unwrap();
+    // A burst: four statements at once open four connections.
+    let burst: Vec<_> = (0..4)
+        .map(|_| {
+            let four = four.clone();
+            tokio::spawn(async move {
+                four.query_one_raw(sql(
+                    DatabaseBackend::Postgres,
+                    "SELECT 1 AS one FROM pg_sleep(0.11)",
+                ))
+                .await
+            })
+        })
+        .collect();
+    for statement in burst {
+        statement.await.unwrap().unwrap();
+    }
+    let opened = connections_whose_last_statement(&db.conn, "pg_sleep(0.11)").await;
+    assert!(opened >= 2, "the burst ran on {opened} connection(s)");
+
+    // One statement every 100 ms keeps its connection; the rest of the burst's close.
+    let first = backend_pid(&four).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut left = opened;
+    while left > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            backend_pid(&four).await,
+            first,
+            "a busy connection was closed"
+        );
+        left = connections_whose_last_statement(&db.conn, "pg_sleep(0.11)").await;
+    }
+    assert_eq!(left, 0, "connections idle past the timeout are still open");
+
+    // Idle long enough, the last one closes too, and the next statement opens a new one.
+    tokio::time::sleep(timeout * 3).await;
+    assert_eq!(
+        connections_whose_last_statement(&db.conn, "pg_backend_pid() AS pid").await,
+        0
+    );
+    assert_ne!(backend_pid(&four).await, first);
+    four.close().await;
 }
