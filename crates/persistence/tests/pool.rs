@@ -151,27 +151,27 @@ async fn the_statement_pool_opens_no_more_connections_than_its_size() {
         return;
     }
     let two = roster_persistence::connect_with(db.url(), 2).await.unwrap();
-    let statements: Vec<_> = (0..8)
-        .map(|_| {
-            let two = two.clone();
-            tokio::spawn(async move {
-                two.query_one_raw(sql(
-                    DatabaseBackend::Postgres,
-                    "SELECT 1 AS one FROM pg_sleep(0.05)",
-                ))
-                .await
-            })
-        })
-        .collect();
-    for statement in statements {
-        statement.await.unwrap().unwrap();
-    }
+    sleep_at_once(&two, 8, "0.05").await;
     let sleepers = connections_whose_last_statement(&db.conn, "pg_sleep(0.05)").await;
     assert!(
         (1..=2).contains(&sleepers),
         "{sleepers} connections ran the eight statements"
     );
     two.close().await;
+}
+
+/// Runs `statements` statements `SELECT 1 AS one FROM pg_sleep(seconds)` on `pool` at once.
+async fn sleep_at_once(pool: &Database, statements: usize, seconds: &str) {
+    let text = format!("SELECT 1 AS one FROM pg_sleep({seconds})");
+    let running: Vec<_> = (0..statements)
+        .map(|_| {
+            let (pool, statement) = (pool.clone(), sql(DatabaseBackend::Postgres, &text));
+            tokio::spawn(async move { pool.query_one_raw(statement).await })
+        })
+        .collect();
+    for statement in running {
+        statement.await.unwrap().unwrap();
+    }
 }
 
 /// How many connections to this database last ran a statement ending in `tail`.
@@ -204,21 +204,7 @@ async fn connections_idle_past_the_timeout_are_closed_and_busy_ones_kept() {
         .await
         .unwrap();
     // A burst: four statements at once open four connections.
-    let burst: Vec<_> = (0..4)
-        .map(|_| {
-            let four = four.clone();
-            tokio::spawn(async move {
-                four.query_one_raw(sql(
-                    DatabaseBackend::Postgres,
-                    "SELECT 1 AS one FROM pg_sleep(0.11)",
-                ))
-                .await
-            })
-        })
-        .collect();
-    for statement in burst {
-        statement.await.unwrap().unwrap();
-    }
+    sleep_at_once(&four, 4, "0.11").await;
     let opened = connections_whose_last_statement(&db.conn, "pg_sleep(0.11)").await;
     assert!(opened >= 2, "the burst ran on {opened} connection(s)");
 
