@@ -177,6 +177,11 @@ async fn exchange(
     connection: &mut Option<Connection>,
     body: &Bytes,
 ) -> Result<(StatusCode, Bytes), String> {
+    if connection.as_ref().is_some_and(Connection::is_closed) {
+        // The server ended the connection between two requests: open another, as a
+        // pooled client would.
+        *connection = None;
+    }
     let sender = match connection {
         Some(sender) => sender,
         None => connection.insert(
@@ -185,6 +190,7 @@ async fn exchange(
                 .map_err(|err| err.to_string())?,
         ),
     };
+    sender.ready().await.map_err(|err| err.to_string())?;
     let mut outgoing = hyper::Request::new(Full::new(body.clone()));
     *outgoing.method_mut() = Method::POST;
     *outgoing.uri_mut() = target.uri.clone();
