@@ -74,9 +74,8 @@ impl Database {
             options,
             idle: Mutex::new(Vec::with_capacity(size)),
             permits: Semaphore::new(size),
-            idle_timeout,
         });
-        tokio::spawn(close_idle(Arc::downgrade(&statements)));
+        tokio::spawn(close_idle(Arc::downgrade(&statements), idle_timeout));
         Ok(Database { orm, statements })
     }
 
@@ -90,9 +89,7 @@ impl Database {
     pub async fn close(self) {
         self.statements.permits.close();
         let idle = std::mem::take(&mut *self.statements.lock_idle());
-        for (connection, _) in idle {
-            connection.close().await;
-        }
+        close_all(idle).await;
         self.orm.close().await.ok();
     }
 }
@@ -166,32 +163,32 @@ struct StatementPool {
     idle: Mutex<Vec<(Connection, Instant)>>,
     /// One permit per connection that may be open.
     permits: Semaphore,
-    /// An idle connection is closed after this long.
-    idle_timeout: Duration,
 }
 
-/// Every half idle timeout, closes the pool's connections idle for longer than the
-/// timeout, until the pool is dropped or closed.
-async fn close_idle(pool: Weak<StatementPool>) {
-    let period = pool
-        .upgrade()
-        .map_or(Duration::ZERO, |pool| pool.idle_timeout / 2)
-        .max(Duration::from_millis(10));
+/// Every half `idle_timeout`, closes the pool's connections idle for longer than
+/// `idle_timeout`, until the pool is dropped or closed.
+async fn close_idle(pool: Weak<StatementPool>, idle_timeout: Duration) {
+    let period = (idle_timeout / 2).max(Duration::from_millis(10));
     loop {
         tokio::time::sleep(period).await;
         let Some(pool) = pool.upgrade().filter(|pool| !pool.permits.is_closed()) else {
             return;
         };
-        let stale = {
+        let stale: Vec<_> = {
             let mut idle = pool.lock_idle();
             // Oldest first: connections go back to the end and are taken from the end.
-            let stale = idle.partition_point(|(_, since)| since.elapsed() > pool.idle_timeout);
-            idle.drain(..stale).collect::<Vec<_>>()
+            let stale = idle.partition_point(|(_, since)| since.elapsed() > idle_timeout);
+            idle.drain(..stale).collect()
         };
         drop(pool);
-        for (connection, _) in stale {
-            connection.close().await;
-        }
+        close_all(stale).await;
+    }
+}
+
+/// Closes idle connections one by one, each with a goodbye to the server.
+async fn close_all(idle: Vec<(Connection, Instant)>) {
+    for (connection, _) in idle {
+        connection.close().await;
     }
 }
 

@@ -58,7 +58,7 @@ pub struct DatabaseConfig {
     /// `sqlite://...` or `postgres://...`; may hold a password.
     pub url: SecretString,
     /// Connections in each of the two pools (single statements, transactions); `None`
-    /// means 16 on PostgreSQL and 8 on SQLite.
+    /// means persistence's default for the backend (`default_max_connections`).
     pub max_connections: Option<u32>,
 }
 
