@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use roster_persistence::Database;
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TryGetable};
 
 use crate::support::migrated;
 
@@ -20,19 +20,24 @@ fn sql(backend: DatabaseBackend, text: &str) -> Statement {
     Statement::from_string(backend, text)
 }
 
+/// The column `value` of the one row `statement` returns on `conn`.
+async fn value<T: TryGetable>(conn: &impl ConnectionTrait, statement: Statement) -> T {
+    let row = conn.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get("", "value").unwrap()
+}
+
 /// Ends every other backend connected to this database, as a restart would.
 async fn end_other_connections(url: &str) {
     let killer = sea_orm::Database::connect(url).await.unwrap();
-    let ended = killer
-        .query_one_raw(sql(
+    let ended: i64 = value(
+        &killer,
+        sql(
             DatabaseBackend::Postgres,
-            "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity \
+            "SELECT count(pg_terminate_backend(pid)) AS value FROM pg_stat_activity \
              WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let ended: i64 = ended.try_get("", "ended").unwrap();
+        ),
+    )
+    .await;
     assert!(ended >= 1, "no pooled connection was ended");
     killer.close().await.unwrap();
 }
@@ -91,12 +96,7 @@ async fn a_statement_abandoned_halfway_leaves_nothing_to_the_next() {
             abandoned.is_err(),
             "the slow statement finished: {abandoned:?}"
         );
-        let row = one
-            .query_one_raw(sql(backend, "SELECT 42 AS answer"))
-            .await
-            .unwrap()
-            .unwrap();
-        let answer: i32 = row.try_get("", "answer").unwrap();
+        let answer: i32 = value(&one, sql(backend, "SELECT 42 AS value")).await;
         assert_eq!(answer, 42, "the next statement read another's reply");
     }
     one.close().await;
@@ -104,15 +104,14 @@ async fn a_statement_abandoned_halfway_leaves_nothing_to_the_next() {
 
 /// The PostgreSQL backend process serving `conn`'s next statement.
 async fn backend_pid(conn: &Database) -> i32 {
-    let row = conn
-        .query_one_raw(sql(
+    value(
+        conn,
+        sql(
             DatabaseBackend::Postgres,
-            "SELECT pg_backend_pid() AS pid",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "pid").unwrap()
+            "SELECT pg_backend_pid() AS value",
+        ),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -176,18 +175,16 @@ async fn sleep_at_once(pool: &Database, statements: usize, seconds: &str) {
 
 /// How many connections to this database last ran a statement ending in `tail`.
 async fn connections_whose_last_statement(db: &Database, tail: &str) -> i64 {
-    let row = db
-        .orm()
-        .query_one_raw(Statement::from_sql_and_values(
+    value(
+        db.orm(),
+        Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT count(*) AS connections FROM pg_stat_activity \
+            "SELECT count(*) AS value FROM pg_stat_activity \
              WHERE datname = current_database() AND query LIKE '%' || $1",
             [tail.into()],
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "connections").unwrap()
+        ),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -226,7 +223,7 @@ async fn connections_idle_past_the_timeout_are_closed_and_busy_ones_kept() {
     // Idle long enough, the last one closes too, and the next statement opens a new one.
     tokio::time::sleep(timeout * 3).await;
     assert_eq!(
-        connections_whose_last_statement(&db.conn, "pg_backend_pid() AS pid").await,
+        connections_whose_last_statement(&db.conn, "pg_backend_pid() AS value").await,
         0
     );
     assert_ne!(backend_pid(&four).await, first);
