@@ -68,7 +68,7 @@ pub async fn session_with_organization<C: ConnectionTrait>(
     let Some(row) = query_one(db, &sql, values).await? else {
         return Ok(None);
     };
-    let mut columns = Columns::new(&row);
+    let mut columns = Columns::new(&row)?;
     let session_id: Uuid = columns.take()?;
     let user = crate::users::to_domain(users::Model::read(&mut columns)?);
     let organization = organizations::Model::read_optional(&mut columns)?;
@@ -125,7 +125,7 @@ pub async fn api_key_with_organization<C: ConnectionTrait>(
     let Some(row) = query_one(db, &sql, values).await? else {
         return Ok(None);
     };
-    let mut columns = Columns::new(&row);
+    let mut columns = Columns::new(&row)?;
     let api_key = crate::api_keys::to_domain(api_keys::Model::read(&mut columns)?)?;
     let organization = organizations::Model::read_optional(&mut columns)?
         .map(crate::organizations::to_domain)

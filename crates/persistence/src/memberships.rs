@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::entity::{memberships, organizations, users};
 use crate::error::{RepoError, RepoResult};
-use crate::positional::Columns;
+use crate::positional::read_rows;
 
 pub(crate) fn to_domain(model: memberships::Model) -> RepoResult<Membership> {
     Ok(Membership {
@@ -183,29 +183,26 @@ pub async fn page<C: ConnectionTrait>(
         limit,
     );
     let rows = db.query_all_raw(statement).await?;
-    rows.iter()
-        .map(|row| {
-            let mut columns = Columns::new(row);
-            let id = columns.take()?;
-            let role: String = columns.take()?;
-            let joined_at = columns.take()?;
-            let user = UserSummary {
-                id: columns.take()?,
-                email: columns.take()?,
-                display_name: columns.take()?,
-            };
-            Ok(Member {
-                membership: Membership {
-                    id,
-                    organization_id,
-                    user_id: user.id,
-                    role: stored_role(id, &role)?,
-                    joined_at,
-                },
-                user,
-            })
+    read_rows(&rows, |columns| {
+        let id = columns.take()?;
+        let role: String = columns.take()?;
+        let joined_at = columns.take()?;
+        let user = UserSummary {
+            id: columns.take()?,
+            email: columns.take()?,
+            display_name: columns.take()?,
+        };
+        Ok(Member {
+            membership: Membership {
+                id,
+                organization_id,
+                user_id: user.id,
+                role: stored_role(id, &role)?,
+                joined_at,
+            },
+            user,
         })
-        .collect()
+    })
 }
 
 /// How many members match `filter` (only run when a client selects `totalCount` on a
