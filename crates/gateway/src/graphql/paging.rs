@@ -44,7 +44,7 @@ pub(crate) fn connection<Row, Node, Extra>(
     extra: Extra,
     rows: impl IntoIterator<Item = Row>,
     mut node: impl FnMut(Row) -> (Uuid, Node),
-) -> Connection<String, Node, Extra>
+) -> Connection<Uuid, Node, Extra>
 where
     Node: OutputType,
     Extra: ObjectType,
@@ -52,7 +52,7 @@ where
     let mut connection = Connection::with_additional_fields(after.is_some(), has_next_page, extra);
     connection.edges.extend(rows.into_iter().map(|row| {
         let (id, node) = node(row);
-        Edge::new(id.to_string(), node)
+        Edge::new(id, node)
     }));
     connection
 }
@@ -65,7 +65,7 @@ pub(crate) fn total_only<Node, Extra>(
     first: Option<i32>,
     after: Option<Uuid>,
     extra: impl FnOnce() -> Extra,
-) -> async_graphql::Result<Option<Connection<String, Node, Extra>>>
+) -> async_graphql::Result<Option<Connection<Uuid, Node, Extra>>>
 where
     Node: OutputType,
     Extra: ObjectType,

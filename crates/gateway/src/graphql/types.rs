@@ -8,6 +8,8 @@ use roster_domain::paging::member_search;
 use roster_domain::{Member, OrganizationKind, OrganizationView, Role, UserSummary};
 use roster_service::{MemberFilter, SignedIn};
 
+use uuid::Uuid;
+
 use super::error::ResultExt;
 use super::paging::{self, parse_cursor};
 use super::{actor, roster};
@@ -193,7 +195,7 @@ impl OrganizationObject {
         after: Option<String>,
     ) -> async_graphql::Result<
         Connection<
-            String,
+            Uuid,
             super::invitation_types::InvitationObject,
             super::invitation_types::InvitationTotal,
         >,
@@ -233,7 +235,7 @@ impl OrganizationObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<
-        Connection<String, super::project_types::ProjectObject, super::project_types::ProjectTotal>,
+        Connection<Uuid, super::project_types::ProjectObject, super::project_types::ProjectTotal>,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let total = || super::project_types::ProjectTotal(self.0.clone());
@@ -280,11 +282,7 @@ impl OrganizationObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<
-        Connection<
-            String,
-            super::project_types::AuditEventObject,
-            super::project_types::AuditTotal,
-        >,
+        Connection<Uuid, super::project_types::AuditEventObject, super::project_types::AuditTotal>,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let filter = filter.unwrap_or_default().parse(ctx)?;
@@ -334,7 +332,7 @@ impl OrganizationObject {
         after: Option<String>,
         role: Option<GqlRole>,
         search: Option<String>,
-    ) -> async_graphql::Result<Connection<String, MemberObject, MemberTotal>> {
+    ) -> async_graphql::Result<Connection<Uuid, MemberObject, MemberTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let search = member_search(search.as_deref())
             .map_err(roster_service::Error::from)
@@ -423,7 +421,7 @@ impl Viewer {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, OrganizationObject, OrganizationTotal>> {
+    ) -> async_graphql::Result<Connection<Uuid, OrganizationObject, OrganizationTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let page = roster(ctx)?
             .organizations_of(actor(ctx).await?, first, after)

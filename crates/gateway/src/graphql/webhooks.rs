@@ -48,7 +48,7 @@ impl WebhookEndpointObject {
         first: Option<i32>,
         after: Option<String>,
         status: Option<DeliveryStatus>,
-    ) -> async_graphql::Result<Connection<String, WebhookDeliveryObject, DeliveryTotal>> {
+    ) -> async_graphql::Result<Connection<Uuid, WebhookDeliveryObject, DeliveryTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let status = status.map(roster_domain::DeliveryStatus::from);
         let page = roster(ctx)?
