@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use roster_domain::paging::member_search;
 use roster_domain::{Member, OrganizationKind, OrganizationView, Role, UserSummary};
 use roster_service::{MemberFilter, SignedIn};
-
 use uuid::Uuid;
 
 use super::error::ResultExt;
