@@ -203,6 +203,7 @@ pub async fn page<C: ConnectionTrait>(
             user,
         })
     })
+    .collect()
 }
 
 /// How many members match `filter` (only run when a client selects `totalCount` on a

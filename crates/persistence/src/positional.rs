@@ -23,12 +23,12 @@ use uuid::Uuid;
 use crate::entity::{api_keys, memberships, organizations, users};
 
 /// A type a column is read into, on either backend.
-pub(crate) trait Value:
+pub(crate) trait ColumnValue:
     for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>
 {
 }
 
-impl<T> Value for T where
+impl<T> ColumnValue for T where
     T: for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>
 {
 }
@@ -73,7 +73,7 @@ impl<'r> Columns<'r> {
     }
 
     /// The next column's value.
-    pub(crate) fn take<T: Value>(&mut self) -> Result<T, DbErr> {
+    pub(crate) fn take<T: ColumnValue>(&mut self) -> Result<T, DbErr> {
         let index = self.next;
         self.next += 1;
         let error = |err: sea_orm::sqlx::Error| DbErr::Type(format!("column {index}: {err}"));
@@ -103,20 +103,18 @@ impl<'r> Columns<'r> {
     }
 }
 
-/// Reads each of `rows` (one result) with `read`, checking each column's type once.
-pub(crate) fn read_rows<T, E: From<DbErr>>(
-    rows: &[QueryResult],
-    mut read: impl FnMut(&mut Columns<'_>) -> Result<T, E>,
-) -> Result<Vec<T>, E> {
+/// Each of `rows` (one result) as `read` reads it, checking each column's type once.
+pub(crate) fn read_rows<'a, T, E: From<DbErr>>(
+    rows: &'a [QueryResult],
+    mut read: impl FnMut(&mut Columns<'_>) -> Result<T, E> + 'a,
+) -> impl Iterator<Item = Result<T, E>> + 'a {
     let mut checked = 0;
-    rows.iter()
-        .map(|row| {
-            let mut columns = Columns::continuing(row, checked)?;
-            let value = read(&mut columns);
-            checked = columns.checked;
-            value
-        })
-        .collect()
+    rows.iter().map(move |row| {
+        let mut columns = Columns::continuing(row, checked)?;
+        let value = read(&mut columns);
+        checked = columns.checked;
+        value
+    })
 }
 
 /// A model read from consecutive columns, in the order its entity declares them.
@@ -157,11 +155,13 @@ where
     let rows = db
         .query_all_raw(select.build(db.get_database_backend()))
         .await?;
-    let pairs = read_rows(&rows, |columns| -> Result<_, DbErr> {
+    // Rows whose related model is missing read as `None` and are left out.
+    read_rows(&rows, |columns| -> Result<_, DbErr> {
         let first = A::read(columns)?;
         Ok(B::read_optional(columns)?.map(|related| (first, related)))
-    })?;
-    Ok(pairs.into_iter().flatten().collect())
+    })
+    .filter_map(Result::transpose)
+    .collect()
 }
 
 /// `alias.column` for each of the entity's columns in declaration order, comma-separated:
@@ -274,7 +274,7 @@ mod tests {
     }
 
     fn pairs(rows: &[QueryResult]) -> Result<Vec<(Option<String>, i64)>, DbErr> {
-        read_rows(rows, |columns| Ok((columns.take()?, columns.take()?)))
+        read_rows(rows, |columns| Ok((columns.take()?, columns.take()?))).collect()
     }
 
     /// Every row of a result decodes, after the first has passed the type check.
@@ -301,7 +301,8 @@ mod tests {
         else {
             return;
         };
-        let read = read_rows(&rows, |columns| columns.take::<Option<String>>());
+        let read: Result<Vec<_>, _> =
+            read_rows(&rows, |columns| columns.take::<Option<String>>()).collect();
         assert!(
             matches!(&read, Err(DbErr::Type(message)) if message.starts_with("column 0")),
             "{read:?}"
@@ -309,7 +310,7 @@ mod tests {
         let rows = postgres_rows("SELECT 'x'::text AS a")
             .await
             .unwrap_or_default();
-        let read = read_rows(&rows, |columns| columns.take::<i64>());
+        let read: Result<Vec<_>, _> = read_rows(&rows, |columns| columns.take::<i64>()).collect();
         assert!(read.is_err(), "{read:?}");
     }
 
