@@ -69,7 +69,7 @@ pub(super) struct DeliveryObject {
     last_error: Option<String>,
 }
 
-#[Object(name = "Delivery")]
+#[Object(name = "Delivery", serial)]
 impl DeliveryObject {
     async fn status(&self) -> DeliveryStatus {
         self.status
@@ -85,7 +85,7 @@ impl DeliveryObject {
 /// An invitation to join an organization.
 pub(super) struct InvitationObject(pub InvitationView);
 
-#[Object(name = "Invitation")]
+#[Object(name = "Invitation", serial)]
 impl InvitationObject {
     async fn id(&self) -> ID {
         ID(self.0.invitation.id.to_string())
@@ -146,7 +146,7 @@ impl InvitationObject {
 /// What the public landing page shows for an invitation token.
 pub(super) struct InvitationPreview(pub InvitationView);
 
-#[Object]
+#[Object(serial)]
 impl InvitationPreview {
     async fn org_name(&self) -> &str {
         &self.0.organization_name
@@ -168,7 +168,7 @@ impl InvitationPreview {
 /// The result of accepting an invitation.
 pub(super) struct AcceptInvitationPayload(pub Accepted);
 
-#[Object]
+#[Object(serial)]
 impl AcceptInvitationPayload {
     async fn member(&self) -> MemberObject {
         MemberObject(self.0.member.clone())

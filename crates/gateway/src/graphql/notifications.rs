@@ -10,7 +10,7 @@ use super::{actor, parse_id, roster};
 /// What a member wants mailed about an organization.
 pub(super) struct NotificationPreferencesObject(pub(super) NotificationPreferences);
 
-#[Object(name = "NotificationPreferences")]
+#[Object(name = "NotificationPreferences", serial)]
 impl NotificationPreferencesObject {
     /// Mail when usage crosses 80 % and 100 % of a limit (default on).
     async fn usage_warnings(&self) -> bool {

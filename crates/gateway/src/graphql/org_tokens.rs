@@ -10,7 +10,7 @@ use super::{parse_id, principal, roster};
 /// A signed organization token and when it expires.
 pub(super) struct OrganizationTokenObject(roster_service::OrganizationToken);
 
-#[Object(name = "OrganizationToken")]
+#[Object(name = "OrganizationToken", serial)]
 impl OrganizationTokenObject {
     /// The JWT (EdDSA): `sub`, `org_id`, `org_slug`, `org_role`, `org_permissions`,
     /// `iat`, `exp`, `jti`, `iss`; the header's `kid` names the key in the JWKS.

@@ -52,7 +52,7 @@ impl From<UsageLevel> for GqlUsageLevel {
 /// A plan an organization may be on.
 pub(super) struct PlanObject(pub Plan);
 
-#[Object(name = "Plan")]
+#[Object(name = "Plan", serial)]
 impl PlanObject {
     async fn id(&self) -> &str {
         &self.0.id
@@ -69,7 +69,7 @@ impl PlanObject {
 /// One limit of a plan.
 pub(super) struct PlanLimitObject(PlanLimit);
 
-#[Object(name = "PlanLimit")]
+#[Object(name = "PlanLimit", serial)]
 impl PlanLimitObject {
     async fn metric(&self) -> &str {
         &self.0.metric

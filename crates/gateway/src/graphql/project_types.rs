@@ -69,7 +69,7 @@ impl ProjectObject {
 /// An API key as shown after creation: never the secret.
 pub(super) struct ApiKeyObject(pub ApiKeyView);
 
-#[Object(name = "ApiKey")]
+#[Object(name = "ApiKey", serial)]
 impl ApiKeyObject {
     async fn id(&self) -> ID {
         ID(self.0.key.id.to_string())
@@ -103,7 +103,7 @@ pub(super) struct CreatedApiKeyObject {
     pub view: ApiKeyView,
 }
 
-#[Object(name = "CreatedApiKey")]
+#[Object(name = "CreatedApiKey", serial)]
 impl CreatedApiKeyObject {
     async fn api_key(&self) -> ApiKeyObject {
         ApiKeyObject(self.view.clone())
@@ -117,7 +117,7 @@ impl CreatedApiKeyObject {
 /// One audit log entry.
 pub(super) struct AuditEventObject(pub AuditEvent);
 
-#[Object(name = "AuditEvent")]
+#[Object(name = "AuditEvent", serial)]
 impl AuditEventObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

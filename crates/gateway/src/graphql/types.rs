@@ -65,7 +65,7 @@ impl From<OrganizationKind> for GqlOrganizationKind {
 /// A person, as anyone who may see them sees them.
 pub(super) struct UserObject(pub UserSummary);
 
-#[Object(name = "User")]
+#[Object(name = "User", serial)]
 impl UserObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -81,7 +81,7 @@ impl UserObject {
 /// A new session; `token` goes in `Authorization: Bearer`.
 pub(super) struct SessionObject(pub SignedIn);
 
-#[Object(name = "Session")]
+#[Object(name = "Session", serial)]
 impl SessionObject {
     async fn token(&self) -> &str {
         self.0.token.expose()
@@ -97,7 +97,7 @@ impl SessionObject {
 /// A member of an organization.
 pub(super) struct MemberObject(pub Member);
 
-#[Object(name = "Member")]
+#[Object(name = "Member", serial)]
 impl MemberObject {
     async fn user(&self) -> UserObject {
         UserObject(self.0.user.clone())

@@ -15,7 +15,7 @@ use super::{origin, parse_id, principal, roster};
 /// An organization's webhook receiver. Its secret is shown only by create and rotate.
 pub(super) struct WebhookEndpointObject(pub WebhookEndpoint);
 
-#[Object(name = "WebhookEndpoint")]
+#[Object(name = "WebhookEndpoint", serial)]
 impl WebhookEndpointObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -97,7 +97,7 @@ impl From<DeliveryStatus> for roster_domain::DeliveryStatus {
 /// An endpoint with its signing secret, shown once.
 pub(super) struct CreatedWebhookEndpointObject(CreatedEndpoint);
 
-#[Object(name = "CreatedWebhookEndpoint")]
+#[Object(name = "CreatedWebhookEndpoint", serial)]
 impl CreatedWebhookEndpointObject {
     async fn endpoint(&self) -> WebhookEndpointObject {
         WebhookEndpointObject(self.0.endpoint.clone())
@@ -111,7 +111,7 @@ impl CreatedWebhookEndpointObject {
 /// One event for one endpoint, and how its delivery went.
 pub(super) struct WebhookDeliveryObject(WebhookDelivery);
 
-#[Object(name = "WebhookDelivery")]
+#[Object(name = "WebhookDelivery", serial)]
 impl WebhookDeliveryObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -161,7 +161,7 @@ impl WebhookDeliveryObject {
 /// One request sent for a delivery.
 pub(super) struct WebhookAttemptObject(AttemptLog);
 
-#[Object(name = "WebhookAttempt")]
+#[Object(name = "WebhookAttempt", serial)]
 impl WebhookAttemptObject {
     async fn attempted_at(&self) -> DateTime<Utc> {
         self.0.attempted_at
