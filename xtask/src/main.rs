@@ -31,11 +31,15 @@ use cli::{AuditAction, Cli, Command, MigrateAction, OrgKeysAction};
 
 /// The load generator (`bench-load`) allocates for every response it checks, on the cores
 /// the measured server runs on: the same allocator as the server's keeps that share small.
+/// As in `roster`, mimalloc is the C `malloc` (its `override` feature) and Rust reaches it
+/// through `System`, on its fast path (see `crates/gateway/src/main.rs`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: std::alloc::System = std::alloc::System;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // mimalloc serves as `malloc` only if it is linked; naming it here makes sure it is.
+    let _ = mimalloc::MiMalloc.version();
     let cli = Cli::parse();
     let database_url = cli.database_url;
     match cli.command {
