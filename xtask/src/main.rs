@@ -36,11 +36,22 @@ use cli::{AuditAction, Cli, Command, MigrateAction, OrgKeysAction};
 #[global_allocator]
 static ALLOCATOR: std::alloc::System = std::alloc::System;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     // mimalloc serves as `malloc` only if it is linked; naming it here makes sure it is.
     let _ = mimalloc::MiMalloc.version();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::BenchLoad) {
+        // One thread: the load generator shares two cores with the server and the
+        // database, and a second worker thread only adds wake-ups between the two.
+        return tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(bench::load_main());
+    }
+    tokio::runtime::Runtime::new()?.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let database_url = cli.database_url;
     match cli.command {
         Command::Migrate { action } => migrate(action, database_url).await,
