@@ -1,12 +1,15 @@
 //! Memberships: adding a member (and keeping `member_count` in step), the per-request
 //! role lookup, and keyset pages of members with their users in one statement.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 use roster_domain::{Member, Membership, Role, UserSummary};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set, Statement,
+    Value,
 };
 use uuid::Uuid;
 
@@ -105,9 +108,14 @@ fn by_org_and_role(organization_id: Uuid, role: Option<Role>) -> Select<membersh
     }
 }
 
+/// The `LIKE` pattern for text containing `search`, lowercased.
+fn search_pattern(search: &str) -> String {
+    format!("%{}%", escape_like(&search.to_lowercase()))
+}
+
 /// Email or display name contains `search`, case-insensitively (needs `users` joined).
 fn search_condition(search: &str) -> Condition {
-    let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+    let pattern = search_pattern(search);
     Condition::any()
         .add(
             Expr::col((users::Entity, users::Column::Email))
@@ -150,17 +158,49 @@ fn page_query(
     query.order_by_asc(memberships::Column::Id).limit(limit)
 }
 
-/// The exact statement `page` runs, for `EXPLAIN` checks.
+/// `page_query`'s SQL for each backend and shape of page (with or without a role, a search
+/// and a cursor), written on first use: sea-query writes the same text for a shape every
+/// time, and writing it was 3 % of a members page's instructions (callgrind).
+static PAGE_SQL: [OnceLock<String>; 16] = [const { OnceLock::new() }; 16];
+
+/// The exact statement `page` runs, for `EXPLAIN` checks: `page_query`'s, with its SQL
+/// written once per shape (`PAGE_SQL`) and its values bound in the order sea-query binds
+/// them (the tests compare the two for every shape).
 #[must_use]
 pub fn page_statement(
-    backend: sea_orm::DatabaseBackend,
+    backend: DatabaseBackend,
     organization_id: Uuid,
     filter: &MemberFilter,
     after: Option<Uuid>,
     limit: u64,
-) -> sea_orm::Statement {
-    use sea_orm::QueryTrait;
-    page_query(organization_id, filter, after, limit).build(backend)
+) -> Statement {
+    let backend_slot = match backend {
+        DatabaseBackend::Postgres => 0,
+        DatabaseBackend::Sqlite => 8,
+        _ => return page_query(organization_id, filter, after, limit).build(backend),
+    };
+    let shape = usize::from(filter.role.is_some())
+        | usize::from(filter.search.is_some()) << 1
+        | usize::from(after.is_some()) << 2;
+    let sql = PAGE_SQL[backend_slot | shape].get_or_init(|| {
+        page_query(organization_id, filter, after, limit)
+            .build(backend)
+            .sql
+    });
+    let mut values = vec![Value::from(organization_id)];
+    if let Some(role) = filter.role {
+        values.push(Value::from(role.as_str()));
+    }
+    if let Some(search) = &filter.search {
+        let pattern = search_pattern(search);
+        values.push(Value::from(pattern.clone()));
+        values.push(Value::from(pattern));
+    }
+    if let Some(after) = after {
+        values.push(Value::from(after));
+    }
+    values.push(Value::from(limit));
+    Statement::from_sql_and_values(backend, sql.clone(), values)
 }
 
 /// One page of members (with their users) in join order, keyset on the membership id:
@@ -306,4 +346,50 @@ pub async fn admins<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|(membership, user)| user.map(|user| (membership.user_id, user.email)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shape of page, on both backends, twice (the second from `PAGE_SQL`): the
+    /// statement is the one sea-query builds, text and values in order.
+    #[test]
+    fn a_page_statement_is_the_statement_sea_query_builds_for_every_shape() {
+        let organization_id = Uuid::now_v7();
+        let cursor = Uuid::now_v7();
+        for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
+            for shape in 0..8 {
+                let filter = MemberFilter {
+                    role: (shape & 1 != 0).then_some(Role::Admin),
+                    search: (shape & 2 != 0).then(|| "Ada_100%".to_owned()),
+                };
+                let after = (shape & 4 != 0).then_some(cursor);
+                let built = page_query(organization_id, &filter, after, 51).build(backend);
+                for _ in 0..2 {
+                    assert_eq!(
+                        page_statement(backend, organization_id, &filter, after, 51),
+                        built,
+                        "{backend:?}, shape {shape}"
+                    );
+                }
+            }
+        }
+        // Another organization, role and cursor reuse the SQL with their own values.
+        let other = MemberFilter {
+            role: Some(Role::Viewer),
+            search: Some("grace".to_owned()),
+        };
+        let (organization_id, cursor) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(
+            page_statement(
+                DatabaseBackend::Postgres,
+                organization_id,
+                &other,
+                Some(cursor),
+                21
+            ),
+            page_query(organization_id, &other, Some(cursor), 21).build(DatabaseBackend::Postgres)
+        );
+    }
 }
