@@ -83,15 +83,15 @@ impl<'r> Columns<'r> {
                     .ok()
                     .and_then(|index| 1u64.checked_shl(index))
                     .unwrap_or(0);
-                if self.checked & bit != 0 {
+                // sqlx checks no type for NULL either (`Row::try_get`): a NULL is read
+                // unchecked, and only a non-NULL value vouches for the column. A column
+                // that is NULL in every row (a member without a display name) is thus
+                // never checked at all, rather than checked at every row.
+                if self.checked & bit != 0 || row.try_get_raw(index).map_err(error)?.is_null() {
                     return row.try_get_unchecked(index).map_err(error);
                 }
                 let value = row.try_get(index).map_err(error)?;
-                // sqlx skips the check for NULL: only a non-NULL value vouches for the
-                // column.
-                if !row.try_get_raw(index).map_err(error)?.is_null() {
-                    self.checked |= bit;
-                }
+                self.checked |= bit;
                 Ok(value)
             }
             Row::Sqlite(row) => row.try_get(index).map_err(error),
