@@ -3,8 +3,10 @@
 //! the pending count seeded, ...).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::fmt;
 
+use serde::Deserialize as _;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -127,35 +129,48 @@ pub(crate) fn all(seeded: &Seeded, members: usize) -> Vec<Scenario> {
     scenarios
 }
 
-/// Why `body` (a response's bytes) is not a good answer, if it is not. It walks the
-/// text to each check's pointer without building the whole document, so validating
-/// every response costs the load generator little of the CPU it shares with the server.
+/// Why `body` (a response's bytes) is not a good answer, if it is not. Each check reads the
+/// text once, following its pointer and skipping everything off it without building it,
+/// so validating every response costs the load generator little of the CPU it shares with
+/// the server.
 pub(crate) fn validate(body: &[u8], checks: &[Check]) -> Result<(), String> {
-    #[derive(serde::Deserialize)]
-    struct Answer<'a> {
-        #[serde(borrow)]
-        data: Option<&'a RawValue>,
-        #[serde(borrow)]
-        errors: Option<&'a RawValue>,
-    }
     let text = || String::from_utf8_lossy(body);
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|_| format!("not a GraphQL answer: {}", text()))?;
-    if let Some(errors) = answer.errors {
-        return Err(format!("errors: {}", errors.get()));
-    }
-    let data = answer.data.ok_or_else(|| format!("no data: {}", text()))?;
+    let no_check = [Check {
+        pointer: "/data".into(),
+        len: None,
+        equal: None,
+    }];
+    let checks = if checks.is_empty() { &no_check } else { checks };
     for check in checks {
         let path = check
             .pointer
             .strip_prefix("/data")
             .ok_or_else(|| format!("{} is not under /data", check.pointer))?;
-        let found = find(data, path)
+        let tokens: Vec<String> = path
+            .split('/')
+            .skip(1)
+            .map(|token| token.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let answer = serde::Deserializer::deserialize_map(
+            &mut deserializer,
+            AnswerVisitor { tokens: &tokens },
+        )
+        .and_then(|answer| deserializer.end().map(|()| answer))
+        .map_err(|_| format!("not a GraphQL answer: {}", text()))?;
+        if let Some(errors) = answer.errors {
+            return Err(format!("errors: {}", errors.get()));
+        }
+        if !answer.data {
+            return Err(format!("no data: {}", text()));
+        }
+        let found = answer
+            .found
             .filter(|value| value.get() != "null")
             .ok_or_else(|| format!("{} is missing", check.pointer))?;
         if let Some(len) = check.len {
             let got =
-                serde_json::from_str::<Vec<&RawValue>>(found.get()).map_or(0, |items| items.len());
+                serde_json::from_str::<Vec<IgnoredAny>>(found.get()).map_or(0, |items| items.len());
             if got != len {
                 return Err(format!("{} has {got} items, not {len}", check.pointer));
             }
@@ -170,24 +185,130 @@ pub(crate) fn validate(body: &[u8], checks: &[Check]) -> Result<(), String> {
     Ok(())
 }
 
-/// The value at JSON pointer `path` (`/a/0/b`) inside `value`.
-fn find<'a>(value: &'a RawValue, path: &str) -> Option<&'a RawValue> {
-    let mut here = value;
-    for token in path.split('/').skip(1) {
-        let key = token.replace("~1", "/").replace("~0", "~");
-        here = if here.get().starts_with('[') {
-            let index: usize = key.parse().ok()?;
-            serde_json::from_str::<Vec<&RawValue>>(here.get())
-                .ok()?
-                .get(index)
-                .copied()?
-        } else {
-            serde_json::from_str::<HashMap<Cow<'_, str>, &RawValue>>(here.get())
-                .ok()?
-                .remove(key.as_str())?
-        };
+/// What one pass over a response found: whether it has `data`, the value at the check's
+/// pointer inside it, and its `errors`.
+struct Answer<'de> {
+    data: bool,
+    found: Option<&'de RawValue>,
+    errors: Option<&'de RawValue>,
+}
+
+/// The response object: `data` is followed down `tokens`, `errors` kept, the rest skipped.
+struct AnswerVisitor<'t> {
+    tokens: &'t [String],
+}
+
+impl<'de> Visitor<'de> for AnswerVisitor<'_> {
+    type Value = Answer<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a GraphQL response object")
     }
-    Some(here)
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut answer = Answer {
+            data: false,
+            found: None,
+            errors: None,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "data" => {
+                    answer.data = true;
+                    answer.found = map.next_value_seed(Follow {
+                        tokens: self.tokens,
+                    })?;
+                }
+                "errors" => answer.errors = map.next_value::<Option<&RawValue>>()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(answer)
+    }
+}
+
+/// Follows a JSON pointer's remaining `tokens` into a value and yields the raw text at its
+/// end; `None` when the path leads nowhere.
+struct Follow<'t> {
+    tokens: &'t [String],
+}
+
+impl<'de> DeserializeSeed<'de> for Follow<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match self.tokens.split_first() {
+            None => <&RawValue>::deserialize(deserializer).map(Some),
+            Some((token, rest)) => deserializer.deserialize_any(Step { token, rest }),
+        }
+    }
+}
+
+/// One step of `Follow`: the member or item named `token`, then the `rest` of the path.
+struct Step<'t> {
+    token: &'t str,
+    rest: &'t [String],
+}
+
+impl<'de> Visitor<'de> for Step<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if found.is_none() && key == self.token {
+                found = map.next_value_seed(Follow { tokens: self.rest })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+        let wanted: Option<usize> = self.token.parse().ok();
+        let mut found = None;
+        for index in 0.. {
+            let more = if Some(index) == wanted {
+                items
+                    .next_element_seed(Follow { tokens: self.rest })?
+                    .map(|value| found = value)
+                    .is_some()
+            } else {
+                items.next_element::<IgnoredAny>()?.is_some()
+            };
+            if !more {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    // A path that goes on past a scalar leads nowhere.
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 /// The request as the load generator gets it (JSON on its stdin).
