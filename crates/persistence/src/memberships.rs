@@ -226,7 +226,7 @@ pub async fn page<C: ConnectionTrait>(
     read_rows(&rows, |columns| {
         let id = columns.take()?;
         let role: String = columns.take()?;
-        let joined_at = columns.take()?;
+        let joined_at = columns.take_time()?;
         let user = UserSummary {
             id: columns.take()?,
             email: columns.take()?,

@@ -14,7 +14,8 @@
 //! error string for every NULL it reads into an `Option`, were a tenth of the server's
 //! instructions.
 
-use sea_orm::sqlx::postgres::{PgRow, Postgres};
+use chrono::{DateTime, Utc};
+use sea_orm::sqlx::postgres::{PgRow, PgValueFormat, Postgres};
 use sea_orm::sqlx::sqlite::{Sqlite, SqliteRow};
 use sea_orm::sqlx::{Decode, Row as _, Type, ValueRef as _};
 use sea_orm::{DbErr, EntityTrait, IdenStatic, Iterable, QueryResult};
@@ -79,10 +80,7 @@ impl<'r> Columns<'r> {
         let error = |err: sea_orm::sqlx::Error| DbErr::Type(format!("column {index}: {err}"));
         match self.row {
             Row::Postgres(row) => {
-                let bit = u32::try_from(index)
-                    .ok()
-                    .and_then(|index| 1u64.checked_shl(index))
-                    .unwrap_or(0);
+                let bit = column_bit(index);
                 // sqlx checks no type for NULL either (`Row::try_get`): a NULL is read
                 // unchecked, and only a non-NULL value vouches for the column. A column
                 // that is NULL in every row (a member without a display name) is thus
@@ -98,9 +96,46 @@ impl<'r> Columns<'r> {
         }
     }
 
+    /// The next column's value as a point in time. On PostgreSQL, once the column has
+    /// passed sqlx's check, a value is read from its 8 bytes (microseconds since
+    /// 2000-01-01) by `postgres_time`: sqlx's decode adds them to a date with chrono's
+    /// calendar arithmetic, 400 instructions a value and 50 values on a members page
+    /// (callgrind). Anything else (SQLite, a first value, NULL, a text value) is sqlx's.
+    pub(crate) fn take_time(&mut self) -> Result<DateTime<Utc>, DbErr> {
+        if let Row::Postgres(row) = self.row
+            && self.checked & column_bit(self.next) != 0
+            && let Ok(value) = row.try_get_raw(self.next)
+            && value.format() == PgValueFormat::Binary
+            && let Some(time) = value.as_bytes().ok().and_then(postgres_time)
+        {
+            self.next += 1;
+            return Ok(time);
+        }
+        self.take()
+    }
+
     fn skip(&mut self, columns: usize) {
         self.next += columns;
     }
+}
+
+/// Column `index`'s bit in `Columns::checked` (none past the 64th).
+fn column_bit(index: usize) -> u64 {
+    u32::try_from(index)
+        .ok()
+        .and_then(|index| 1u64.checked_shl(index))
+        .unwrap_or(0)
+}
+
+/// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// A `timestamp`/`timestamptz` in PostgreSQL's binary format, 8 bytes of microseconds
+/// since 2000-01-01 UTC; `None` for any other length or a time chrono cannot hold
+/// (`infinity`), which sqlx then reads or refuses.
+fn postgres_time(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    let micros = i64::from_be_bytes(bytes.try_into().ok()?);
+    DateTime::from_timestamp_micros(micros.checked_add(POSTGRES_EPOCH_MICROS)?)
 }
 
 /// Each of `rows` (one result) as `read` reads it, checking each column's type once.
@@ -183,7 +218,7 @@ impl Positional for users::Model {
             display_name: columns.take()?,
             personal_organization_id: columns.take()?,
             active_organization_id: columns.take()?,
-            created_at: columns.take()?,
+            created_at: columns.take_time()?,
         })
     }
 }
@@ -197,7 +232,7 @@ impl Positional for memberships::Model {
             organization_id: columns.take()?,
             user_id: columns.take()?,
             role: columns.take()?,
-            created_at: columns.take()?,
+            created_at: columns.take_time()?,
         })
     }
 }
@@ -216,8 +251,8 @@ impl Positional for organizations::Model {
             member_count: columns.take()?,
             billing_email: columns.take()?,
             settings: columns.take()?,
-            created_at: columns.take()?,
-            updated_at: columns.take()?,
+            created_at: columns.take_time()?,
+            updated_at: columns.take_time()?,
         })
     }
 }
@@ -235,8 +270,8 @@ impl Positional for api_keys::Model {
             secret_hash: columns.take()?,
             last4: columns.take()?,
             created_by_user_id: columns.take()?,
-            created_at: columns.take()?,
-            updated_at: columns.take()?,
+            created_at: columns.take_time()?,
+            updated_at: columns.take_time()?,
             last_used_at: columns.take()?,
         })
     }
@@ -311,6 +346,33 @@ mod tests {
             .await
             .unwrap_or_default();
         let read: Result<Vec<_>, _> = read_rows(&rows, |columns| columns.take::<i64>()).collect();
+        assert!(read.is_err(), "{read:?}");
+    }
+
+    /// Times read from their bytes are the times sqlx reads, before and after either
+    /// epoch and to the microsecond; on SQLite `take_time` is sqlx's own.
+    #[tokio::test]
+    async fn times_read_from_their_bytes_are_the_times_sqlx_reads() {
+        const TIMES: &str = "SELECT t FROM (VALUES \
+            ('2026-12-04 21:50:01.123456+00'::timestamptz), ('1999-12-31 23:59:59.999999+00'), \
+            ('2000-01-01 00:00:00+00'), ('1970-01-01 00:00:00+00'), ('1969-12-31 23:59:59.5+00'), \
+            ('1901-06-01 12:00:00.000001+00'), ('9999-12-31 23:59:59.999999+00')) AS v(t)";
+        let Some(rows) = postgres_rows(TIMES).await else {
+            return;
+        };
+        let ours: Vec<DateTime<Utc>> = read_rows(&rows, |columns| columns.take_time())
+            .collect::<Result<_, DbErr>>()
+            .unwrap();
+        let sqlx: Vec<DateTime<Utc>> = rows
+            .iter()
+            .map(|row| row.try_as_pg_row().unwrap().get(0))
+            .collect();
+        assert_eq!(ours.len(), 7);
+        assert_eq!(ours, sqlx);
+        assert_eq!(ours[0].to_rfc3339(), "2026-12-04T21:50:01.123456+00:00");
+        // A column of another type is still refused, at its first row by sqlx's check.
+        let rows = postgres_rows("SELECT 5::int8").await.unwrap_or_default();
+        let read: Result<Vec<_>, _> = read_rows(&rows, |columns| columns.take_time()).collect();
         assert!(read.is_err(), "{read:?}");
     }
 
