@@ -160,7 +160,7 @@ fn page_query(
 
 /// `page_query`'s SQL for each backend and shape of page (with or without a role, a search
 /// and a cursor), written on first use: sea-query writes the same text for a shape every
-/// time, and writing it was 3 % of a members page's instructions (callgrind).
+/// time, and writing it was 1.5 % of a members page's instructions (callgrind).
 static PAGE_SQL: [OnceLock<String>; 16] = [const { OnceLock::new() }; 16];
 
 /// The exact statement `page` runs, for `EXPLAIN` checks: `page_query`'s, with its SQL
