@@ -281,7 +281,7 @@ impl OrganizationObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<
-        Connection<Uuid, super::project_types::AuditEventObject, super::project_types::AuditTotal>,
+        paging::Page<super::project_types::AuditEventObject, super::project_types::AuditTotal>,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let filter = filter.unwrap_or_default().parse(ctx)?;
@@ -331,7 +331,7 @@ impl OrganizationObject {
         after: Option<String>,
         role: Option<GqlRole>,
         search: Option<String>,
-    ) -> async_graphql::Result<Connection<Uuid, MemberObject, MemberTotal>> {
+    ) -> async_graphql::Result<paging::Page<MemberObject, MemberTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let search = member_search(search.as_deref())
             .map_err(roster_service::Error::from)
