@@ -108,7 +108,9 @@ impl<Node: OutputType, Extra> Paged<Node, Extra> for Page<Node, Extra> {
     }
 }
 
-/// A list (`[Node!]!`) whose items are resolved one after another.
+/// A list (`[Node!]!`) whose items are resolved one after another; the first error ends
+/// it, as it ends async-graphql's lists. (async-graphql's lists also pass each item
+/// through the schema's extensions; Roster registers none.)
 pub(crate) struct InTurn<'a, Node>(Vec<&'a Node>);
 
 impl<Node: OutputType> OutputType for InTurn<'_, Node> {
