@@ -40,15 +40,14 @@ fn main() -> anyhow::Result<()> {
     // mimalloc serves as `malloc` only if it is linked; naming it here makes sure it is.
     let _ = mimalloc::MiMalloc.version();
     let cli = Cli::parse();
-    if matches!(cli.command, Command::BenchLoad) {
-        // One thread: the load generator shares two cores with the server and the
-        // database, and a second worker thread only adds wake-ups between the two.
-        return tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-            .block_on(bench::load_main());
-    }
-    tokio::runtime::Runtime::new()?.block_on(run(cli))
+    // The load generator runs on one thread: it shares two cores with the server and the
+    // database, and a second worker thread only adds wake-ups between the two.
+    let mut runtime = if matches!(cli.command, Command::BenchLoad) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    runtime.enable_all().build()?.block_on(run(cli))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

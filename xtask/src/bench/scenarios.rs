@@ -134,38 +134,15 @@ pub(crate) fn all(seeded: &Seeded, members: usize) -> Vec<Scenario> {
 /// so validating every response costs the load generator little of the CPU it shares with
 /// the server.
 pub(crate) fn validate(body: &[u8], checks: &[Check]) -> Result<(), String> {
-    let text = || String::from_utf8_lossy(body);
-    let no_check = [Check {
-        pointer: "/data".into(),
-        len: None,
-        equal: None,
-    }];
-    let checks = if checks.is_empty() { &no_check } else { checks };
+    if checks.is_empty() {
+        return answer_at(body, "").map(|_| ());
+    }
     for check in checks {
         let path = check
             .pointer
             .strip_prefix("/data")
             .ok_or_else(|| format!("{} is not under /data", check.pointer))?;
-        let tokens: Vec<String> = path
-            .split('/')
-            .skip(1)
-            .map(|token| token.replace("~1", "/").replace("~0", "~"))
-            .collect();
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let answer = serde::Deserializer::deserialize_map(
-            &mut deserializer,
-            AnswerVisitor { tokens: &tokens },
-        )
-        .and_then(|answer| deserializer.end().map(|()| answer))
-        .map_err(|_| format!("not a GraphQL answer: {}", text()))?;
-        if let Some(errors) = answer.errors {
-            return Err(format!("errors: {}", errors.get()));
-        }
-        if !answer.data {
-            return Err(format!("no data: {}", text()));
-        }
-        let found = answer
-            .found
+        let found = answer_at(body, path)?
             .filter(|value| value.get() != "null")
             .ok_or_else(|| format!("{} is missing", check.pointer))?;
         if let Some(len) = check.len {
@@ -185,6 +162,37 @@ pub(crate) fn validate(body: &[u8], checks: &[Check]) -> Result<(), String> {
     Ok(())
 }
 
+/// The raw value at JSON pointer `path` (`/a/0/b`) inside the `data` of the GraphQL
+/// answer `body` (`None` if the path leads nowhere), in one pass over the text; an answer
+/// with `errors`, without `data` or not JSON at all is refused.
+fn answer_at<'b>(body: &'b [u8], path: &str) -> Result<Option<&'b RawValue>, String> {
+    let text = || String::from_utf8_lossy(body);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let answer = serde::Deserializer::deserialize_map(&mut deserializer, AnswerVisitor { path })
+        .and_then(|answer| deserializer.end().map(|()| answer))
+        .map_err(|_| format!("not a GraphQL answer: {}", text()))?;
+    if let Some(errors) = answer.errors {
+        return Err(format!("errors: {}", errors.get()));
+    }
+    if !answer.data {
+        return Err(format!("no data: {}", text()));
+    }
+    Ok(answer.found)
+}
+
+/// The first token of JSON pointer `path` (unescaped) and the pointer after it; `None`
+/// at the end of the path.
+fn next_token(path: &str) -> Option<(Cow<'_, str>, &str)> {
+    let path = path.strip_prefix('/')?;
+    let (token, rest) = path.split_at(path.find('/').unwrap_or(path.len()));
+    let token = if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    };
+    Some((token, rest))
+}
+
 /// What one pass over a response found: whether it has `data`, the value at the check's
 /// pointer inside it, and its `errors`.
 struct Answer<'de> {
@@ -193,9 +201,9 @@ struct Answer<'de> {
     errors: Option<&'de RawValue>,
 }
 
-/// The response object: `data` is followed down `tokens`, `errors` kept, the rest skipped.
-struct AnswerVisitor<'t> {
-    tokens: &'t [String],
+/// The response object: `data` is followed down `path`, `errors` kept, the rest skipped.
+struct AnswerVisitor<'p> {
+    path: &'p str,
 }
 
 impl<'de> Visitor<'de> for AnswerVisitor<'_> {
@@ -215,9 +223,7 @@ impl<'de> Visitor<'de> for AnswerVisitor<'_> {
             match key.as_ref() {
                 "data" => {
                     answer.data = true;
-                    answer.found = map.next_value_seed(Follow {
-                        tokens: self.tokens,
-                    })?;
+                    answer.found = map.next_value_seed(Follow { path: self.path })?;
                 }
                 "errors" => answer.errors = map.next_value::<Option<&RawValue>>()?,
                 _ => {
@@ -229,17 +235,17 @@ impl<'de> Visitor<'de> for AnswerVisitor<'_> {
     }
 }
 
-/// Follows a JSON pointer's remaining `tokens` into a value and yields the raw text at its
+/// Follows the rest of a JSON pointer, `path`, into a value and yields the raw text at its
 /// end; `None` when the path leads nowhere.
-struct Follow<'t> {
-    tokens: &'t [String],
+struct Follow<'p> {
+    path: &'p str,
 }
 
 impl<'de> DeserializeSeed<'de> for Follow<'_> {
     type Value = Option<&'de RawValue>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        match self.tokens.split_first() {
+        match next_token(self.path) {
             None => <&RawValue>::deserialize(deserializer).map(Some),
             Some((token, rest)) => deserializer.deserialize_any(Step { token, rest }),
         }
@@ -247,9 +253,9 @@ impl<'de> DeserializeSeed<'de> for Follow<'_> {
 }
 
 /// One step of `Follow`: the member or item named `token`, then the `rest` of the path.
-struct Step<'t> {
-    token: &'t str,
-    rest: &'t [String],
+struct Step<'p> {
+    token: Cow<'p, str>,
+    rest: &'p str,
 }
 
 impl<'de> Visitor<'de> for Step<'_> {
@@ -263,7 +269,7 @@ impl<'de> Visitor<'de> for Step<'_> {
         let mut found = None;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             if found.is_none() && key == self.token {
-                found = map.next_value_seed(Follow { tokens: self.rest })?;
+                found = map.next_value_seed(Follow { path: self.rest })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -277,7 +283,7 @@ impl<'de> Visitor<'de> for Step<'_> {
         for index in 0.. {
             let more = if Some(index) == wanted {
                 items
-                    .next_element_seed(Follow { tokens: self.rest })?
+                    .next_element_seed(Follow { path: self.rest })?
                     .map(|value| found = value)
                     .is_some()
             } else {
