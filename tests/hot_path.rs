@@ -1,8 +1,11 @@
 //! The hot path keeps every rule while it reads less: the caller is checked once per
 //! request (with the organization in one statement), connections under an organization use
-//! the role read with it, and a connection asked only for `totalCount` skips its page.
+//! the role read with it, a connection asked only for `totalCount` skips its page, and
+//! members and audit events asked only for plain fields are answered as async-graphql
+//! answers them.
 
 use roster_domain::Role;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::support::{TestApp, code};
@@ -145,4 +148,83 @@ async fn the_caller_is_checked_with_the_organization_and_a_removal_counts_on_the
         serde_json::Value::Null,
         "{body}"
     );
+}
+
+/// Members and audit events asked only for fields they hold are answered without
+/// async-graphql's per-field machinery (`graphql/plain.rs`); an inline fragment sends the
+/// same fields through it. The two answers are the same, field for field.
+#[tokio::test]
+async fn plain_nodes_answer_exactly_as_async_graphql_does() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_in("owner@example.com").await;
+    let org = app.create_org(&owner, "Plain").await;
+    let member = app.sign_in("member@example.com").await;
+    app.join(&owner, &org, &member, "ADMIN").await;
+    // A display name with characters JSON escapes; the owner keeps none (null).
+    app.db
+        .execute_unprepared(
+            "UPDATE users SET display_name = 'Ada \"the first\" L\u{e9}vy\\' \
+             WHERE email = 'member@example.com'",
+        )
+        .await
+        .unwrap();
+    let project = app.create_project(&owner, &org, "Api").await;
+    let (_, secret) = app.create_key(&owner, &project, None).await;
+    let renamed = app
+        .gql(
+            Some(&secret),
+            "mutation($id: ID!) { renameProject(id: $id, name: \"Api v2\") { id } }",
+            json!({ "id": project }),
+        )
+        .await;
+    assert!(renamed["errors"].is_null(), "{renamed}");
+
+    let cases = [
+        (
+            "members",
+            "Member",
+            "__typename role joinedAt user { __typename id email displayName }",
+        ),
+        ("members", "Member", "r: role who: user { e: email } role"),
+        ("members", "Member", "role role user { email } user { id }"),
+        (
+            "members",
+            "Member",
+            "role @include(if: true) joinedAt @skip(if: true) user { email }",
+        ),
+        ("members", "Member", "role user { ... on User { email } }"),
+        (
+            "auditLog",
+            "AuditEvent",
+            "__typename id action actorEmail actorId actorType actorLabel targetId projectId \
+             ip userAgent occurredAt",
+        ),
+        ("auditLog", "AuditEvent", "action context"),
+    ];
+    // The bodies as sent: the order of keys is part of the answer.
+    let body = |query: String| {
+        let request = app
+            .http
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(&owner.token)
+            .json(&json!({ "query": query, "variables": { "id": org } }));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    for (connection, node_type, fields) in cases {
+        let query = |nodes: String| {
+            format!(
+                "query($id: ID) {{ organization(id: $id) {{ {connection}(first: 50) {{ nodes {{ {nodes} }} }} }} }}"
+            )
+        };
+        let plain = body(query(fields.to_owned())).await;
+        let generic = body(query(format!("... on {node_type} {{ {fields} }}"))).await;
+        let parsed: serde_json::Value = serde_json::from_str(&plain).unwrap();
+        assert!(parsed["errors"].is_null(), "{plain}");
+        let nodes = &parsed["data"]["organization"][connection]["nodes"];
+        assert!(
+            nodes.as_array().is_some_and(|nodes| nodes.len() >= 2),
+            "{plain}"
+        );
+        assert_eq!(plain, generic, "{connection} {{ {fields} }}");
+    }
 }

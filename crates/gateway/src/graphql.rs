@@ -18,6 +18,7 @@ mod mutation;
 mod notifications;
 mod org_tokens;
 mod paging;
+mod plain;
 mod plans;
 mod project_mutation;
 mod project_types;

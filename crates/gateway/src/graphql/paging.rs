@@ -8,7 +8,8 @@
 //! that means a `FuturesOrdered`: each node's future (about 1 KB) moved into a task of its
 //! own, 5 % of a 50-member page's instructions (callgrind). Members and audit events are
 //! `Page`s: their fields wait on nothing (the page read them all), so there is nothing for
-//! the items to overlap. Connections whose nodes query (organizations, projects,
+//! the items to overlap. When every field asked of them is plain, `nodes` answers them
+//! itself (`plain.rs`). Connections whose nodes query (organizations, projects,
 //! invitations, webhook deliveries) stay `Connection`s.
 
 use std::borrow::Cow;
@@ -24,6 +25,7 @@ use roster_domain::paging::{DEFAULT_PAGE, MAX_PAGE};
 use uuid::Uuid;
 
 use super::error::ResultExt;
+use super::plain::Plain;
 
 /// One page of a Relay connection (`{Node}Connection` in the schema).
 pub(crate) struct Page<Node: OutputType, Extra> {
@@ -40,7 +42,7 @@ impl<Node: OutputType, Extra: ObjectType> TypeName for Page<Node, Extra> {
 }
 
 #[Object(name_type)]
-impl<Node: OutputType, Extra: ObjectType> Page<Node, Extra> {
+impl<Node: OutputType + Plain, Extra: ObjectType> Page<Node, Extra> {
     /// Information to aid in pagination.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
@@ -113,7 +115,7 @@ impl<Node: OutputType, Extra> Paged<Node, Extra> for Page<Node, Extra> {
 /// through the schema's extensions; Roster registers none.)
 pub(crate) struct InTurn<'a, Node>(Vec<&'a Node>);
 
-impl<Node: OutputType> OutputType for InTurn<'_, Node> {
+impl<Node: OutputType + Plain> OutputType for InTurn<'_, Node> {
     fn type_name() -> Cow<'static, str> {
         format!("[{}]", Node::qualified_type_name()).into()
     }
@@ -133,7 +135,16 @@ impl<Node: OutputType> OutputType for InTurn<'_, Node> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let mut items = Vec::with_capacity(self.0.len());
+        // Every node is asked for the same fields: one that is not plain makes none plain.
+        let mut plain = true;
         for (index, node) in self.0.iter().enumerate() {
+            if plain {
+                if let Some(item) = node.plain(&ctx.item.node) {
+                    items.push(item);
+                    continue;
+                }
+                plain = false;
+            }
             let ctx_index = ctx.with_index(index);
             let item = OutputType::resolve(*node, &ctx_index, field)
                 .await

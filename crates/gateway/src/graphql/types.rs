@@ -2,7 +2,9 @@
 //! resolve nested fields through further use cases (which re-check membership).
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Context, Enum, ID, Object, OutputType, ScalarType, Value};
 use chrono::{DateTime, Utc};
 use roster_domain::paging::member_search;
 use roster_domain::{Member, OrganizationKind, OrganizationView, Role, UserSummary};
@@ -108,6 +110,33 @@ impl MemberObject {
     async fn joined_at(&self) -> DateTime<Utc> {
         self.0.membership.joined_at
     }
+}
+
+/// Every field above, each value written as async-graphql writes it (`enum_value` for the
+/// role, the scalar's `to_value` for the time).
+impl super::plain::Plain for MemberObject {
+    fn plain(&self, selection: &SelectionSet) -> Option<Value> {
+        super::plain::object(
+            &Self::type_name(),
+            selection,
+            |name, selection| match name {
+                "user" => plain_user(&self.0.user, selection),
+                "role" => Some(enum_value(GqlRole::from(self.0.membership.role))),
+                "joinedAt" => Some(self.0.membership.joined_at.to_value()),
+                _ => None,
+            },
+        )
+    }
+}
+
+/// Every field of `UserObject`, plain.
+fn plain_user(user: &UserSummary, selection: &SelectionSet) -> Option<Value> {
+    super::plain::object(&UserObject::type_name(), selection, |name, _| match name {
+        "id" => Some(Value::String(user.id.to_string())),
+        "email" => Some(Value::String(user.email.clone())),
+        "displayName" => Some(user.display_name.clone().map_or(Value::Null, Value::String)),
+        _ => None,
+    })
 }
 
 /// `totalCount` of a member listing: computed only when selected (and read from the
