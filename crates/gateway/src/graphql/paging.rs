@@ -25,7 +25,7 @@ use roster_domain::paging::{DEFAULT_PAGE, MAX_PAGE};
 use uuid::Uuid;
 
 use super::error::ResultExt;
-use super::plain::Plain;
+use super::plain::{Plain, Shape};
 
 /// One page of a Relay connection (`{Node}Connection` in the schema).
 pub(crate) struct Page<Node: OutputType, Extra> {
@@ -136,14 +136,14 @@ impl<Node: OutputType + Plain> OutputType for InTurn<'_, Node> {
     ) -> ServerResult<Value> {
         let mut items = Vec::with_capacity(self.0.len());
         // Every node is asked for the same fields: one that is not plain makes none plain.
-        let mut plain = true;
+        let mut shape = Shape::of(&ctx.item.node);
         for (index, node) in self.0.iter().enumerate() {
-            if plain {
-                if let Some(item) = node.plain(&ctx.item.node) {
+            if let Some(plain) = &shape {
+                if let Some(item) = node.plain(plain) {
                     items.push(item);
                     continue;
                 }
-                plain = false;
+                shape = None;
             }
             let ctx_index = ctx.with_index(index);
             let item = OutputType::resolve(*node, &ctx_index, field)

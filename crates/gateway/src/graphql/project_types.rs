@@ -1,6 +1,5 @@
 //! GraphQL types of projects, API keys and the audit log.
 
-use async_graphql::parser::types::SelectionSet;
 use async_graphql::{Context, ID, InputObject, Json, Object, OutputType, ScalarType, Value};
 use chrono::{DateTime, Utc};
 use roster_domain::{AuditEvent, Project};
@@ -8,6 +7,7 @@ use roster_service::{ApiKeyView, AuditFilter, CreatedApiKey};
 use uuid::Uuid;
 
 use super::error::ResultExt;
+use super::plain::{Plain, Shape};
 use super::types::{GqlRole, UserObject};
 use super::{parse_id, principal, roster};
 
@@ -172,12 +172,12 @@ impl AuditEventObject {
 
 /// Every field above but `context` (a JSON value), each value written as async-graphql
 /// writes it.
-impl super::plain::Plain for AuditEventObject {
-    fn plain(&self, selection: &SelectionSet) -> Option<Value> {
+impl Plain for AuditEventObject {
+    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
         let event = &self.0;
         let id = |id: Option<Uuid>| id.map_or(Value::Null, |id| Value::String(id.to_string()));
         let text = |text: &Option<String>| text.clone().map_or(Value::Null, Value::String);
-        super::plain::object(&Self::type_name(), selection, |name, _| match name {
+        shape.object(&Self::type_name(), |name, _| match name {
             "id" => Some(Value::String(event.id.to_string())),
             "action" => Some(Value::String(event.action.clone())),
             "actorEmail" => Some(text(&event.actor_email)),

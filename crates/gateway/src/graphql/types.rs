@@ -2,7 +2,6 @@
 //! resolve nested fields through further use cases (which re-check membership).
 
 use async_graphql::connection::Connection;
-use async_graphql::parser::types::SelectionSet;
 use async_graphql::resolver_utils::enum_value;
 use async_graphql::{Context, Enum, ID, Object, OutputType, ScalarType, Value};
 use chrono::{DateTime, Utc};
@@ -13,6 +12,7 @@ use uuid::Uuid;
 
 use super::error::ResultExt;
 use super::paging::{self, parse_cursor};
+use super::plain::{Plain, Shape};
 use super::{actor, roster};
 
 /// `Role` in the schema.
@@ -114,24 +114,20 @@ impl MemberObject {
 
 /// Every field above, each value written as async-graphql writes it (`enum_value` for the
 /// role, the scalar's `to_value` for the time).
-impl super::plain::Plain for MemberObject {
-    fn plain(&self, selection: &SelectionSet) -> Option<Value> {
-        super::plain::object(
-            &Self::type_name(),
-            selection,
-            |name, selection| match name {
-                "user" => plain_user(&self.0.user, selection),
-                "role" => Some(enum_value(GqlRole::from(self.0.membership.role))),
-                "joinedAt" => Some(self.0.membership.joined_at.to_value()),
-                _ => None,
-            },
-        )
+impl Plain for MemberObject {
+    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
+        shape.object(&Self::type_name(), |name, inner| match name {
+            "user" => plain_user(&self.0.user, inner?),
+            "role" => Some(enum_value(GqlRole::from(self.0.membership.role))),
+            "joinedAt" => Some(self.0.membership.joined_at.to_value()),
+            _ => None,
+        })
     }
 }
 
 /// Every field of `UserObject`, plain.
-fn plain_user(user: &UserSummary, selection: &SelectionSet) -> Option<Value> {
-    super::plain::object(&UserObject::type_name(), selection, |name, _| match name {
+fn plain_user(user: &UserSummary, shape: &Shape<'_>) -> Option<Value> {
+    shape.object(&UserObject::type_name(), |name, _| match name {
         "id" => Some(Value::String(user.id.to_string())),
         "email" => Some(Value::String(user.email.clone())),
         "displayName" => Some(user.display_name.clone().map_or(Value::Null, Value::String)),
