@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -63,24 +64,28 @@ pub(crate) fn router(state: AppState) -> Router {
                 .delete(logo::remove)
                 .layer(DefaultBodyLimit::max(roster_domain::logo::MAX_LOGO_BYTES)),
         )
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn(edge::html_security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
-        .layer(CatchPanicLayer::custom(ops::panic_response))
+        // One `layer` for the whole stack: each `Router::layer` boxes every route's service
+        // again, and every request cloned each of those boxes (60 of a members page's 707
+        // allocations, callgrind). Top to bottom is outside in.
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let request_id = request
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-            }),
+            ServiceBuilder::new()
+                // Outermost: a hostile incoming id is dropped before the layer below keeps it.
+                .layer(middleware::from_fn(edge::sanitize_request_id))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+                }))
+                .layer(CatchPanicLayer::custom(ops::panic_response))
+                .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+                .layer(middleware::from_fn(edge::html_security_headers))
+                .layer(DefaultBodyLimit::max(body_limit)),
         )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        // Outermost: a hostile incoming id is dropped before the layer above keeps it.
-        .layer(middleware::from_fn(edge::sanitize_request_id))
         .with_state(state)
 }
 
