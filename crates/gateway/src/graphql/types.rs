@@ -1,6 +1,8 @@
 //! GraphQL object types over domain values. They hold what the use case returned and
 //! resolve nested fields through further use cases (which re-check membership).
 
+use std::sync::LazyLock;
+
 use async_graphql::connection::Connection;
 use async_graphql::resolver_utils::enum_value;
 use async_graphql::{Context, Enum, ID, Object, OutputType, ScalarType, Value};
@@ -118,11 +120,33 @@ impl Plain for MemberObject {
     fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
         shape.object(&Self::type_name(), |name, inner| match name {
             "user" => plain_user(&self.0.user, inner?),
-            "role" => Some(enum_value(GqlRole::from(self.0.membership.role))),
+            "role" => Some(role_value(self.0.membership.role.into())),
             "joinedAt" => Some(self.0.membership.joined_at.to_value()),
             _ => None,
         })
     }
+}
+
+/// `role` as async-graphql writes it (`enum_value`), each name made once rather than once
+/// per member.
+fn role_value(role: GqlRole) -> Value {
+    static VALUES: LazyLock<[Value; 4]> = LazyLock::new(|| {
+        [
+            GqlRole::Viewer,
+            GqlRole::Member,
+            GqlRole::Admin,
+            GqlRole::Owner,
+        ]
+        .map(enum_value)
+    });
+    let [viewer, member, admin, owner] = &*VALUES;
+    match role {
+        GqlRole::Viewer => viewer,
+        GqlRole::Member => member,
+        GqlRole::Admin => admin,
+        GqlRole::Owner => owner,
+    }
+    .clone()
 }
 
 /// Every field of `UserObject`, plain.
