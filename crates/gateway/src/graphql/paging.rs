@@ -3,13 +3,14 @@
 //! its page size times what each node costs.
 //!
 //! `Page` is async-graphql's `Connection` (the same types, fields and descriptions in the
-//! schema, and its `Edge` and `PageInfo`), except that `nodes` resolves its nodes one
-//! after another. async-graphql resolves a list's items concurrently, and past 30 items
-//! that means a `FuturesOrdered`: each node's future (about 1 KB) moved into a task of its
-//! own, 5 % of a 50-member page's instructions (callgrind). Members and audit events are
-//! `Page`s: their fields wait on nothing (the page read them all), so there is nothing for
-//! the items to overlap. When every field asked of them is plain, `nodes` answers them
-//! itself (`plain.rs`). Connections whose nodes query (organizations, projects,
+//! schema, and its `Edge` and `PageInfo`), except for how `nodes` resolves its nodes. When
+//! every field asked of them is plain, it answers them itself (`plain.rs`). Otherwise
+//! members and audit events, whose fields wait on nothing (the page read them all), are
+//! resolved one after another: async-graphql resolves a list's items concurrently, and
+//! past 30 items that means a `FuturesOrdered`, each node's future (about 1 KB) moved into
+//! a task of its own, 5 % of a 50-member page's instructions (callgrind). Organizations,
+//! some of whose fields query, are resolved together as async-graphql resolves them
+//! (`Plain::QUERIES`). Connections with no plain fields worth answering (projects,
 //! invitations, webhook deliveries) stay `Connection`s.
 
 use std::borrow::Cow;
@@ -17,6 +18,7 @@ use std::borrow::Cow;
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields, PageInfo};
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::resolve_list;
 use async_graphql::{
     Context, ContextSelectionSet, Object, ObjectType, OutputType, Positioned, ServerResult,
     TypeName, Value,
@@ -134,17 +136,17 @@ impl<Node: OutputType + Plain> OutputType for InTurn<'_, Node> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
+        // Every node is asked for the same fields, so all are plain or none is.
+        if let Some(shape) = Shape::of(&ctx.item.node)
+            && let Some(items) = self.0.iter().map(|node| node.plain(&shape)).collect()
+        {
+            return Ok(Value::List(items));
+        }
+        if Node::QUERIES {
+            return resolve_list(ctx, field, self.0.iter().copied(), Some(self.0.len())).await;
+        }
         let mut items = Vec::with_capacity(self.0.len());
-        // Every node is asked for the same fields: one that is not plain makes none plain.
-        let mut shape = Shape::of(&ctx.item.node);
         for (index, node) in self.0.iter().enumerate() {
-            if let Some(plain) = &shape {
-                if let Some(item) = node.plain(plain) {
-                    items.push(item);
-                    continue;
-                }
-                shape = None;
-            }
             let ctx_index = ctx.with_index(index);
             let item = OutputType::resolve(*node, &ctx_index, field)
                 .await

@@ -27,6 +27,10 @@ use async_graphql::{Name, Value};
 
 /// A node type some of whose fields are plain.
 pub(crate) trait Plain {
+    /// Whether some of its other fields query: then a page whose nodes are not plain
+    /// resolves them together, as async-graphql's lists do, rather than one after another.
+    const QUERIES: bool = false;
+
     /// This node's answer to `shape`, or `None` when some field in it is not plain.
     fn plain(&self, shape: &Shape<'_>) -> Option<Value>;
 }

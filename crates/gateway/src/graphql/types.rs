@@ -159,6 +159,40 @@ fn plain_user(user: &UserSummary, shape: &Shape<'_>) -> Option<Value> {
     })
 }
 
+/// The fields of `OrganizationObject` that it holds (the logo, usage and the connections
+/// query); a page asking for any other resolves its organizations together, as
+/// async-graphql's lists do.
+impl Plain for OrganizationObject {
+    const QUERIES: bool = true;
+
+    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
+        let (organization, role) = (&self.0.organization, self.0.membership.role);
+        shape.object(&Self::type_name(), |name, _| match name {
+            "id" => Some(Value::String(organization.id.to_string())),
+            "slug" => Some(Value::String(organization.slug.clone())),
+            "name" => Some(Value::String(organization.name.clone())),
+            "kind" => Some(enum_value(GqlOrganizationKind::from(organization.kind))),
+            "viewerRole" => Some(role_value(role.into())),
+            "viewerPermissions" => Some(Value::List(
+                role.permissions()
+                    .into_iter()
+                    .map(|permission| Value::String(permission.to_owned()))
+                    .collect(),
+            )),
+            "memberCount" => Some(organization.member_count.to_value()),
+            "plan" => Some(Value::String(organization.plan.clone())),
+            "billingEmail" => Some(
+                organization
+                    .billing_email
+                    .clone()
+                    .map_or(Value::Null, Value::String),
+            ),
+            "createdAt" => Some(organization.created_at.to_value()),
+            _ => None,
+        })
+    }
+}
+
 /// `totalCount` of a member listing: computed only when selected (and read from the
 /// organization's counter when the listing is unfiltered).
 pub(super) struct MemberTotal {
@@ -469,7 +503,7 @@ impl Viewer {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<Uuid, OrganizationObject, OrganizationTotal>> {
+    ) -> async_graphql::Result<paging::Page<OrganizationObject, OrganizationTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let page = roster(ctx)?
             .organizations_of(actor(ctx).await?, first, after)
