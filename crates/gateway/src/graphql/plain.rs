@@ -18,12 +18,19 @@
 //! only async-graphql answers), and compares the two bodies byte for byte.
 
 use std::hash::{BuildHasher, RandomState};
+use std::sync::LazyLock;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::RawEntryApiV1;
 use async_graphql::indexmap::map::raw_entry_v1::RawEntryMut;
 use async_graphql::parser::types::{Selection, SelectionSet};
-use async_graphql::{Name, Value};
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Name, OutputType, ScalarType, Value};
+use roster_domain::UserSummary;
+use uuid::Uuid;
+
+use super::project_types::AuditEventObject;
+use super::types::{GqlOrganizationKind, GqlRole, MemberObject, OrganizationObject, UserObject};
 
 /// A node type some of whose fields are plain.
 pub(crate) trait Plain {
@@ -114,6 +121,119 @@ impl<'q> Shape<'q> {
             }
         }
         Some(Value::Object(map))
+    }
+}
+
+// The plain fields of each node type, beside the `#[Object]` resolvers they mirror
+// (`types.rs`, `project_types.rs`).
+
+/// Every field of `MemberObject`, each value written as async-graphql writes it (`enum_value`
+/// for the role, the scalar's `to_value` for the time).
+impl Plain for MemberObject {
+    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
+        shape.object(&Self::type_name(), |name, inner| match name {
+            "user" => plain_user(&self.0.user, inner?),
+            "role" => Some(role_value(self.0.membership.role.into())),
+            "joinedAt" => Some(self.0.membership.joined_at.to_value()),
+            _ => None,
+        })
+    }
+}
+
+/// `role` as async-graphql writes it (`enum_value`), each name made once rather than once
+/// per member.
+fn role_value(role: GqlRole) -> Value {
+    static VALUES: LazyLock<[Value; 4]> = LazyLock::new(|| {
+        [
+            GqlRole::Viewer,
+            GqlRole::Member,
+            GqlRole::Admin,
+            GqlRole::Owner,
+        ]
+        .map(enum_value)
+    });
+    let [viewer, member, admin, owner] = &*VALUES;
+    match role {
+        GqlRole::Viewer => viewer,
+        GqlRole::Member => member,
+        GqlRole::Admin => admin,
+        GqlRole::Owner => owner,
+    }
+    .clone()
+}
+
+/// Every field of `UserObject`, plain.
+fn plain_user(user: &UserSummary, shape: &Shape<'_>) -> Option<Value> {
+    shape.object(&UserObject::type_name(), |name, _| match name {
+        "id" => Some(Value::String(user.id.to_string())),
+        "email" => Some(Value::String(user.email.clone())),
+        "displayName" => Some(user.display_name.clone().map_or(Value::Null, Value::String)),
+        _ => None,
+    })
+}
+
+/// The fields of `OrganizationObject` that it holds (the logo, usage and the connections
+/// query); a page asking for any other resolves its organizations together, as
+/// async-graphql's lists do.
+impl Plain for OrganizationObject {
+    const QUERIES: bool = true;
+
+    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
+        let (organization, role) = (&self.0.organization, self.0.membership.role);
+        shape.object(&Self::type_name(), |name, _| match name {
+            "id" => Some(Value::String(organization.id.to_string())),
+            "slug" => Some(Value::String(organization.slug.clone())),
+            "name" => Some(Value::String(organization.name.clone())),
+            "kind" => Some(enum_value(GqlOrganizationKind::from(organization.kind))),
+            "viewerRole" => Some(role_value(role.into())),
+            "viewerPermissions" => Some(Value::List(
+                role.permissions()
+                    .into_iter()
+                    .map(|permission| Value::String(permission.to_owned()))
+                    .collect(),
+            )),
+            "memberCount" => Some(organization.member_count.to_value()),
+            "plan" => Some(Value::String(organization.plan.clone())),
+            "billingEmail" => Some(
+                organization
+                    .billing_email
+                    .clone()
+                    .map_or(Value::Null, Value::String),
+            ),
+            "createdAt" => Some(organization.created_at.to_value()),
+            _ => None,
+        })
+    }
+}
+
+/// Every field of `AuditEventObject` but `context` (a JSON value), each value written as
+/// async-graphql writes it.
+impl Plain for AuditEventObject {
+    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
+        let event = &self.0;
+        let id = |id: Option<Uuid>| id.map_or(Value::Null, |id| Value::String(id.to_string()));
+        let text = |text: &Option<String>| text.clone().map_or(Value::Null, Value::String);
+        shape.object(&Self::type_name(), |name, _| match name {
+            "id" => Some(Value::String(event.id.to_string())),
+            "action" => Some(Value::String(event.action.clone())),
+            "actorEmail" => Some(text(&event.actor_email)),
+            "actorId" => Some(id(event.actor_user_id.or(event.actor_api_key_id))),
+            "actorType" => Some(Value::String(
+                if event.actor_api_key_id.is_some() {
+                    "API_KEY"
+                } else {
+                    "USER"
+                }
+                .to_owned(),
+            )),
+            "actorLabel" => Some(text(&event.actor_label)),
+            "targetId" => Some(id(event.target_id)),
+            "projectId" => Some(id(event.project_id)),
+            "ip" => Some(text(&event.ip)),
+            "userAgent" => Some(text(&event.user_agent)),
+            "occurredAt" => Some(event.occurred_at.to_value()),
+            _ => None,
+        })
     }
 }
 

@@ -1,13 +1,11 @@
 //! GraphQL types of projects, API keys and the audit log.
 
-use async_graphql::{Context, ID, InputObject, Json, Object, OutputType, ScalarType, Value};
+use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use roster_domain::{AuditEvent, Project};
 use roster_service::{ApiKeyView, AuditFilter, CreatedApiKey};
-use uuid::Uuid;
 
 use super::error::ResultExt;
-use super::plain::{Plain, Shape};
 use super::types::{GqlRole, UserObject};
 use super::{parse_id, principal, roster};
 
@@ -167,37 +165,6 @@ impl AuditEventObject {
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
-    }
-}
-
-/// Every field above but `context` (a JSON value), each value written as async-graphql
-/// writes it.
-impl Plain for AuditEventObject {
-    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
-        let event = &self.0;
-        let id = |id: Option<Uuid>| id.map_or(Value::Null, |id| Value::String(id.to_string()));
-        let text = |text: &Option<String>| text.clone().map_or(Value::Null, Value::String);
-        shape.object(&Self::type_name(), |name, _| match name {
-            "id" => Some(Value::String(event.id.to_string())),
-            "action" => Some(Value::String(event.action.clone())),
-            "actorEmail" => Some(text(&event.actor_email)),
-            "actorId" => Some(id(event.actor_user_id.or(event.actor_api_key_id))),
-            "actorType" => Some(Value::String(
-                if event.actor_api_key_id.is_some() {
-                    "API_KEY"
-                } else {
-                    "USER"
-                }
-                .to_owned(),
-            )),
-            "actorLabel" => Some(text(&event.actor_label)),
-            "targetId" => Some(id(event.target_id)),
-            "projectId" => Some(id(event.project_id)),
-            "ip" => Some(text(&event.ip)),
-            "userAgent" => Some(text(&event.user_agent)),
-            "occurredAt" => Some(event.occurred_at.to_value()),
-            _ => None,
-        })
     }
 }
 

@@ -1,11 +1,8 @@
 //! GraphQL object types over domain values. They hold what the use case returned and
 //! resolve nested fields through further use cases (which re-check membership).
 
-use std::sync::LazyLock;
-
 use async_graphql::connection::Connection;
-use async_graphql::resolver_utils::enum_value;
-use async_graphql::{Context, Enum, ID, Object, OutputType, ScalarType, Value};
+use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use roster_domain::paging::member_search;
 use roster_domain::{Member, OrganizationKind, OrganizationView, Role, UserSummary};
@@ -14,7 +11,6 @@ use uuid::Uuid;
 
 use super::error::ResultExt;
 use super::paging::{self, parse_cursor};
-use super::plain::{Plain, Shape};
 use super::{actor, roster};
 
 /// `Role` in the schema.
@@ -111,85 +107,6 @@ impl MemberObject {
     }
     async fn joined_at(&self) -> DateTime<Utc> {
         self.0.membership.joined_at
-    }
-}
-
-/// Every field above, each value written as async-graphql writes it (`enum_value` for the
-/// role, the scalar's `to_value` for the time).
-impl Plain for MemberObject {
-    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
-        shape.object(&Self::type_name(), |name, inner| match name {
-            "user" => plain_user(&self.0.user, inner?),
-            "role" => Some(role_value(self.0.membership.role.into())),
-            "joinedAt" => Some(self.0.membership.joined_at.to_value()),
-            _ => None,
-        })
-    }
-}
-
-/// `role` as async-graphql writes it (`enum_value`), each name made once rather than once
-/// per member.
-fn role_value(role: GqlRole) -> Value {
-    static VALUES: LazyLock<[Value; 4]> = LazyLock::new(|| {
-        [
-            GqlRole::Viewer,
-            GqlRole::Member,
-            GqlRole::Admin,
-            GqlRole::Owner,
-        ]
-        .map(enum_value)
-    });
-    let [viewer, member, admin, owner] = &*VALUES;
-    match role {
-        GqlRole::Viewer => viewer,
-        GqlRole::Member => member,
-        GqlRole::Admin => admin,
-        GqlRole::Owner => owner,
-    }
-    .clone()
-}
-
-/// Every field of `UserObject`, plain.
-fn plain_user(user: &UserSummary, shape: &Shape<'_>) -> Option<Value> {
-    shape.object(&UserObject::type_name(), |name, _| match name {
-        "id" => Some(Value::String(user.id.to_string())),
-        "email" => Some(Value::String(user.email.clone())),
-        "displayName" => Some(user.display_name.clone().map_or(Value::Null, Value::String)),
-        _ => None,
-    })
-}
-
-/// The fields of `OrganizationObject` that it holds (the logo, usage and the connections
-/// query); a page asking for any other resolves its organizations together, as
-/// async-graphql's lists do.
-impl Plain for OrganizationObject {
-    const QUERIES: bool = true;
-
-    fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
-        let (organization, role) = (&self.0.organization, self.0.membership.role);
-        shape.object(&Self::type_name(), |name, _| match name {
-            "id" => Some(Value::String(organization.id.to_string())),
-            "slug" => Some(Value::String(organization.slug.clone())),
-            "name" => Some(Value::String(organization.name.clone())),
-            "kind" => Some(enum_value(GqlOrganizationKind::from(organization.kind))),
-            "viewerRole" => Some(role_value(role.into())),
-            "viewerPermissions" => Some(Value::List(
-                role.permissions()
-                    .into_iter()
-                    .map(|permission| Value::String(permission.to_owned()))
-                    .collect(),
-            )),
-            "memberCount" => Some(organization.member_count.to_value()),
-            "plan" => Some(Value::String(organization.plan.clone())),
-            "billingEmail" => Some(
-                organization
-                    .billing_email
-                    .clone()
-                    .map_or(Value::Null, Value::String),
-            ),
-            "createdAt" => Some(organization.created_at.to_value()),
-            _ => None,
-        })
     }
 }
 
