@@ -220,6 +220,10 @@ async fn plain_nodes_answer_exactly_as_async_graphql_does() {
             "name avatarUrl members(first: 5) { totalCount nodes { role } }",
         ),
     ];
+    // async-graphql writes the keys of an object whose fields query in the order the fields
+    // finish (`FuturesUnordered`), so that last answer is compared as JSON, the others byte
+    // for byte.
+    let in_any_order = 1;
     // The bodies as sent: the order of keys is part of the answer.
     let body = |query: String| {
         let request = app
@@ -229,7 +233,7 @@ async fn plain_nodes_answer_exactly_as_async_graphql_does() {
             .json(&json!({ "query": query, "variables": { "id": org } }));
         async move { request.send().await.unwrap().text().await.unwrap() }
     };
-    for (query, node_type, fields) in cases {
+    for (case, (query, node_type, fields)) in cases.iter().enumerate() {
         let plain = body(query.replace("NODES", fields)).await;
         let generic =
             body(query.replace("NODES", &format!("... on {node_type} {{ {fields} }}"))).await;
@@ -245,6 +249,11 @@ async fn plain_nodes_answer_exactly_as_async_graphql_does() {
                 .is_some_and(|nodes| nodes.len() >= 2),
             "{plain}"
         );
-        assert_eq!(plain, generic, "{fields}");
+        if case + in_any_order < cases.len() {
+            assert_eq!(plain, generic, "{fields}");
+        } else {
+            let generic: serde_json::Value = serde_json::from_str(&generic).unwrap();
+            assert_eq!(parsed, generic, "{fields}");
+        }
     }
 }
