@@ -65,7 +65,8 @@ struct Selected<'q> {
 
 impl<'q> Shape<'q> {
     /// The shape of `selection`, or `None` when it holds a fragment, an argument, a
-    /// directive or a key twice (async-graphql merges those by rules of its own).
+    /// directive or a key twice (async-graphql merges those by rules of its own), or
+    /// nothing at all.
     pub(crate) fn of(selection: &'q SelectionSet) -> Option<Self> {
         let hasher = RandomState::new();
         let mut fields: Vec<Selected<'q>> = Vec::with_capacity(selection.items.len());
@@ -92,6 +93,10 @@ impl<'q> Shape<'q> {
                     Some(Shape::of(inner)?)
                 },
             });
+        }
+        // Nothing left (every field skipped): async-graphql answers null, not `{}`.
+        if fields.is_empty() {
+            return None;
         }
         Some(Shape { hasher, fields })
     }
@@ -289,6 +294,7 @@ mod tests {
             "{ node { a a } }",
             "{ node { a b: a b } }",
             "{ node { a d { ... on Inner { e } } } }",
+            "{ node { d { ... on Inner { e } } } }",
         ] {
             let document = parse_query(query).unwrap();
             assert!(Shape::of(selection(&document)).is_none(), "{query}");
