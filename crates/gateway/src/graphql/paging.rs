@@ -8,14 +8,13 @@
 //! members and audit events, whose fields wait on nothing (the page read them all), are
 //! resolved one after another: async-graphql resolves a list's items concurrently, and
 //! past 30 items that means a `FuturesOrdered`, each node's future (about 1 KB) moved into
-//! a task of its own, 5 % of a 50-member page's instructions (callgrind). Organizations,
-//! some of whose fields query, are resolved together as async-graphql resolves them
-//! (`Plain::QUERIES`). Connections with no plain fields worth answering (projects,
-//! invitations, webhook deliveries) stay `Connection`s.
+//! a task of its own, 5 % of a 50-member page's instructions (callgrind). Other nodes,
+//! some of whose fields query, are resolved together as async-graphql resolves any list
+//! (`Plain::QUERIES`).
 
 use std::borrow::Cow;
 
-use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields, PageInfo};
+use async_graphql::connection::{CursorType, Edge, EmptyFields, PageInfo};
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_list;
@@ -71,50 +70,11 @@ impl<Node: OutputType + Plain, Extra: ObjectType> Page<Node, Extra> {
     }
 }
 
-/// What `connection` and `total_only` assemble: a `Connection` or a `Page`, as the
-/// resolver's return type says.
-pub(crate) trait Paged<Node: OutputType, Extra> {
-    fn assemble(
-        has_previous_page: bool,
-        has_next_page: bool,
-        extra: Extra,
-        edges: Vec<Edge<Uuid, Node, EmptyFields>>,
-    ) -> Self;
-}
-
-impl<Node: OutputType, Extra: ObjectType> Paged<Node, Extra> for Connection<Uuid, Node, Extra> {
-    fn assemble(
-        has_previous_page: bool,
-        has_next_page: bool,
-        extra: Extra,
-        edges: Vec<Edge<Uuid, Node, EmptyFields>>,
-    ) -> Self {
-        let mut connection =
-            Connection::with_additional_fields(has_previous_page, has_next_page, extra);
-        connection.edges = edges;
-        connection
-    }
-}
-
-impl<Node: OutputType, Extra> Paged<Node, Extra> for Page<Node, Extra> {
-    fn assemble(
-        has_previous_page: bool,
-        has_next_page: bool,
-        extra: Extra,
-        edges: Vec<Edge<Uuid, Node, EmptyFields>>,
-    ) -> Self {
-        Page {
-            edges,
-            has_previous_page,
-            has_next_page,
-            extra,
-        }
-    }
-}
-
-/// A list (`[Node!]!`) whose items are resolved one after another; the first error ends
-/// it, as it ends async-graphql's lists. (async-graphql's lists also pass each item
-/// through the schema's extensions; Roster registers none.)
+/// A page's `nodes` (`[Node!]!`): answered as plain nodes when they can be, else as
+/// async-graphql answers a list, or, for nodes whose fields wait on nothing, one after
+/// another with the first error ending it, as it ends async-graphql's lists.
+/// (async-graphql's lists also pass each item through the schema's extensions; Roster
+/// registers none.)
 pub(crate) struct InTurn<'a, Node>(Vec<&'a Node>);
 
 impl<Node: OutputType + Plain> OutputType for InTurn<'_, Node> {
@@ -186,32 +146,36 @@ pub(crate) fn parse_cursor(
 }
 
 /// A connection over one page of `rows`; `node` gives each row's cursor id and node.
-pub(crate) fn connection<Row, Node: OutputType, Extra, P: Paged<Node, Extra>>(
+pub(crate) fn connection<Row, Node: OutputType, Extra>(
     after: Option<Uuid>,
     has_next_page: bool,
     extra: Extra,
     rows: impl IntoIterator<Item = Row>,
     mut node: impl FnMut(Row) -> (Uuid, Node),
-) -> P {
-    let edges = rows
-        .into_iter()
-        .map(|row| {
-            let (id, node) = node(row);
-            Edge::new(id, node)
-        })
-        .collect();
-    P::assemble(after.is_some(), has_next_page, extra, edges)
+) -> Page<Node, Extra> {
+    Page {
+        edges: rows
+            .into_iter()
+            .map(|row| {
+                let (id, node) = node(row);
+                Edge::new(id, node)
+            })
+            .collect(),
+        has_previous_page: after.is_some(),
+        has_next_page,
+        extra,
+    }
 }
 
 /// The connection for a client that asked only for `totalCount` (no `nodes`, `edges` or
 /// `pageInfo`): the page is not read at all, and `first` is checked as the page would.
 /// `None` when the page is wanted.
-pub(crate) fn total_only<Node: OutputType, Extra, P: Paged<Node, Extra>>(
+pub(crate) fn total_only<Node: OutputType, Extra>(
     ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<Uuid>,
     extra: impl FnOnce() -> Extra,
-) -> async_graphql::Result<Option<P>> {
+) -> async_graphql::Result<Option<Page<Node, Extra>>> {
     let look_ahead = ctx.look_ahead();
     if ["nodes", "edges", "pageInfo"]
         .into_iter()
@@ -222,10 +186,10 @@ pub(crate) fn total_only<Node: OutputType, Extra, P: Paged<Node, Extra>>(
     roster_domain::paging::page_size(first)
         .map_err(roster_service::Error::from)
         .gql(ctx)?;
-    Ok(Some(P::assemble(
-        after.is_some(),
-        false,
-        extra(),
-        Vec::new(),
-    )))
+    Ok(Some(Page {
+        edges: Vec::new(),
+        has_previous_page: after.is_some(),
+        has_next_page: false,
+        extra: extra(),
+    }))
 }

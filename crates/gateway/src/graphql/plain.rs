@@ -29,17 +29,22 @@ use async_graphql::{Name, OutputType, ScalarType, Value};
 use roster_domain::UserSummary;
 use uuid::Uuid;
 
-use super::project_types::AuditEventObject;
+use super::invitation_types::InvitationObject;
+use super::project_types::{AuditEventObject, ProjectObject};
 use super::types::{GqlOrganizationKind, GqlRole, MemberObject, OrganizationObject, UserObject};
+use super::webhooks::WebhookDeliveryObject;
 
-/// A node type some of whose fields are plain.
+/// A node type of a page, and which of its fields are plain. The defaults (no plain field,
+/// fields that query) answer its pages as async-graphql answers any list.
 pub(crate) trait Plain {
-    /// Whether some of its other fields query: then a page whose nodes are not plain
-    /// resolves them together, as async-graphql's lists do, rather than one after another.
-    const QUERIES: bool = false;
+    /// Whether some of its fields query: then a page whose nodes are not plain resolves
+    /// them together, as async-graphql's lists do, rather than one after another.
+    const QUERIES: bool = true;
 
     /// This node's answer to `shape`, or `None` when some field in it is not plain.
-    fn plain(&self, shape: &Shape<'_>) -> Option<Value>;
+    fn plain(&self, _shape: &Shape<'_>) -> Option<Value> {
+        None
+    }
 }
 
 /// The fields a selection asks for, when it asks for nothing but fields without arguments
@@ -135,6 +140,8 @@ impl<'q> Shape<'q> {
 /// Every field of `MemberObject`, each value written as async-graphql writes it (`enum_value`
 /// for the role, the scalar's `to_value` for the time).
 impl Plain for MemberObject {
+    const QUERIES: bool = false;
+
     fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
         shape.object(&Self::type_name(), |name, inner| match name {
             "user" => plain_user(&self.0.user, inner?),
@@ -181,8 +188,6 @@ fn plain_user(user: &UserSummary, shape: &Shape<'_>) -> Option<Value> {
 /// query); a page asking for any other resolves its organizations together, as
 /// async-graphql's lists do.
 impl Plain for OrganizationObject {
-    const QUERIES: bool = true;
-
     fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
         let (organization, role) = (&self.0.organization, self.0.membership.role);
         shape.object(&Self::type_name(), |name, _| match name {
@@ -214,6 +219,8 @@ impl Plain for OrganizationObject {
 /// Every field of `AuditEventObject` but `context` (a JSON value), each value written as
 /// async-graphql writes it.
 impl Plain for AuditEventObject {
+    const QUERIES: bool = false;
+
     fn plain(&self, shape: &Shape<'_>) -> Option<Value> {
         let event = &self.0;
         let id = |id: Option<Uuid>| id.map_or(Value::Null, |id| Value::String(id.to_string()));
@@ -241,6 +248,12 @@ impl Plain for AuditEventObject {
         })
     }
 }
+
+// Nodes whose fields query or nest (invitations, projects with their keys, deliveries):
+// their pages are answered as async-graphql answers a list.
+impl Plain for InvitationObject {}
+impl Plain for ProjectObject {}
+impl Plain for WebhookDeliveryObject {}
 
 #[cfg(test)]
 mod tests {

@@ -1,13 +1,11 @@
 //! GraphQL object types over domain values. They hold what the use case returned and
 //! resolve nested fields through further use cases (which re-check membership).
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use roster_domain::paging::member_search;
 use roster_domain::{Member, OrganizationKind, OrganizationView, Role, UserSummary};
 use roster_service::{MemberFilter, SignedIn};
-use uuid::Uuid;
 
 use super::error::ResultExt;
 use super::paging::{self, parse_cursor};
@@ -193,8 +191,7 @@ impl OrganizationObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<
-        Connection<
-            Uuid,
+        paging::Page<
             super::invitation_types::InvitationObject,
             super::invitation_types::InvitationTotal,
         >,
@@ -234,7 +231,7 @@ impl OrganizationObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<
-        Connection<Uuid, super::project_types::ProjectObject, super::project_types::ProjectTotal>,
+        paging::Page<super::project_types::ProjectObject, super::project_types::ProjectTotal>,
     > {
         let after = parse_cursor(ctx, after.as_deref())?;
         let total = || super::project_types::ProjectTotal(self.0.clone());

@@ -1,6 +1,5 @@
 //! Webhook endpoints, their delivery log and the mutations that manage them (admin).
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use roster_domain::WebhookEndpoint;
@@ -48,7 +47,7 @@ impl WebhookEndpointObject {
         first: Option<i32>,
         after: Option<String>,
         status: Option<DeliveryStatus>,
-    ) -> async_graphql::Result<Connection<Uuid, WebhookDeliveryObject, DeliveryTotal>> {
+    ) -> async_graphql::Result<paging::Page<WebhookDeliveryObject, DeliveryTotal>> {
         let after = parse_cursor(ctx, after.as_deref())?;
         let status = status.map(roster_domain::DeliveryStatus::from);
         let page = roster(ctx)?
